@@ -1,0 +1,3 @@
+from nniannot.cli import main
+
+main()

@@ -1,0 +1,121 @@
+"""The trial API: what a trial script (or the code nni-annot rewrites it into) calls.
+
+Inside an experiment (``NNI_PLATFORM`` set) parameters come from ``$NNI_SYS_DIR/parameter.cfg`` and metrics
+go to ``$NNI_SYS_DIR/.nni/metrics``. Standalone (``NNI_PLATFORM`` unset) there are no parameters and reports
+are written to stderr, so the script runs as it always did. Standard library only.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from typing import Any
+
+from nniannot import protocol
+
+_lock = threading.Lock()
+_state: dict[str, Any] = {"record": None, "sequence": 0, "metrics": None}
+
+
+def is_standalone() -> bool:
+    """True when no experiment started this process."""
+    return not os.environ.get(protocol.ENV_PLATFORM)
+
+
+def _record() -> dict[str, Any] | None:
+    if is_standalone():
+        return None
+    with _lock:
+        if _state["record"] is None:
+            _state["record"] = protocol.read_parameter_file(os.environ[protocol.ENV_SYS_DIR])
+        return _state["record"]
+
+
+def get_next_parameter() -> dict[str, Any]:
+    """The parameters of this trial, keyed like the search space; ``{}`` when standalone."""
+    record = _record()
+    return dict(record["parameters"]) if record else {}
+
+
+def get_current_parameter(key: str | None = None) -> Any:
+    """This trial's parameters, or the one named ``key`` (``None`` if standalone or not given)."""
+    params = get_next_parameter()
+    return params if key is None else params.get(key)
+
+
+def get_trial_id() -> str:
+    return os.environ.get(protocol.ENV_TRIAL_ID, "STANDALONE")
+
+
+def get_experiment_id() -> str:
+    return os.environ.get(protocol.ENV_EXP_ID, "STANDALONE")
+
+
+def get_sequence_id() -> int:
+    try:
+        return int(os.environ.get(protocol.ENV_SEQ_ID, "0"))
+    except ValueError:
+        return 0
+
+
+def report_intermediate_result(metric: Any) -> None:
+    """Report one intermediate (per-epoch) result: a number or a dict with a numeric ``default``."""
+    with _lock:
+        sequence = _state["sequence"]
+        _state["sequence"] = sequence + 1
+    _send(metric, "PERIODICAL", sequence)
+
+
+def report_final_result(metric: Any) -> None:
+    """Report the trial's final result: a number or a dict with a numeric ``default``."""
+    _send(metric, "FINAL", 0)
+
+
+def _send(metric: Any, kind: str, sequence: int) -> None:
+    if is_standalone():
+        label = "final result" if kind == "FINAL" else f"intermediate result #{sequence}"
+        sys.stderr.write(f"[nni-annot] {label}: {metric!r}\n")
+        return
+    record = _record()
+    data = protocol.encode_metric(
+        _plain(metric),
+        kind=kind,
+        sequence=sequence,
+        parameter_id=record.get("parameter_id") if record else None,
+        trial_id=get_trial_id(),
+    )
+    with _lock:
+        if _state["metrics"] is None:
+            path = os.path.join(os.environ[protocol.ENV_SYS_DIR], protocol.METRICS_FILE)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            _state["metrics"] = open(path, "ab")  # noqa: SIM115 - kept open for the life of the trial
+        _state["metrics"].write(data)
+        _state["metrics"].flush()
+
+
+def _plain(metric: Any) -> Any:
+    """Turn numpy / torch scalars and containers of them into plain JSON values."""
+    if isinstance(metric, dict):
+        return {str(k): _plain(v) for k, v in metric.items()}
+    if isinstance(metric, (list, tuple)):
+        return [_plain(v) for v in metric]
+    if isinstance(metric, (bool, int, float, str)) or metric is None:
+        return metric
+    item = getattr(metric, "item", None)  # numpy scalar, 0-d array, torch scalar tensor
+    if callable(item):
+        try:
+            return item()
+        except (TypeError, ValueError):
+            pass
+    try:
+        return float(metric)
+    except (TypeError, ValueError):
+        return str(metric)
+
+
+def _reset_for_tests() -> None:
+    with _lock:
+        if _state["metrics"] is not None:
+            _state["metrics"].close()
+        _state.update(record=None, sequence=0, metrics=None)
