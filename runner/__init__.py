@@ -1,0 +1,1 @@
+"""Experiments: configuration, the tuner/assessor loop, tuners, assessors, backends, the store, watch mode."""

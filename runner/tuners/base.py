@@ -1,0 +1,56 @@
+"""The tuner interface: ask/tell over an NNI search space."""
+
+from __future__ import annotations
+
+import math
+from abc import ABC, abstractmethod
+from typing import Any
+
+from nniannot.errors import TunerError
+from nniannot.searchspace import SearchSpace
+
+OPTIMIZE_MODES = ("maximize", "minimize")
+
+
+def check_optimize_mode(mode: str) -> str:
+    """Normalise NNI's ``optimize_mode`` (case-insensitive); raise TunerError for anything else."""
+    normal = str(mode).lower()
+    if normal not in OPTIMIZE_MODES:
+        raise TunerError(f"optimize_mode must be 'maximize' or 'minimize', but got {mode!r}")
+    return normal
+
+
+class Tuner(ABC):
+    """Suggests parameters for new trials and learns from their final results.
+
+    A trial is *pending* from :meth:`suggest` until :meth:`observe` reports its value. Several may be
+    pending at once when trials run in parallel; a tuner must not count on results arriving in order.
+    ``observe`` with a non-finite value (NaN, inf) means the trial produced no usable result (it failed or
+    was cancelled); the tuner must accept it without breaking.
+
+    Args:
+        search_space: the space to search.
+        optimize_mode: ``"maximize"`` or ``"minimize"`` the reported value.
+        seed: makes the sequence of suggestions reproducible (given the same observations).
+    """
+
+    def __init__(
+        self, search_space: SearchSpace, optimize_mode: str = "maximize", seed: int | None = None
+    ) -> None:
+        self.space = search_space
+        self.optimize_mode = check_optimize_mode(optimize_mode)
+        self.seed = seed
+
+    @abstractmethod
+    def suggest(self, trial_id: str) -> dict[str, Any] | None:
+        """Parameters for trial ``trial_id``, keyed like the space; ``None`` when the space is exhausted."""
+
+    @abstractmethod
+    def observe(self, trial_id: str, params: dict[str, Any], value: float) -> None:
+        """Learn the final ``value`` of a trial (NaN/inf: no usable result)."""
+
+    def loss(self, value: float) -> float:
+        """``value`` turned into a loss to minimise; non-finite values become +inf."""
+        if value is None or not math.isfinite(value):
+            return math.inf
+        return -value if self.optimize_mode == "maximize" else value
