@@ -23,5 +23,5 @@ class Assessor(ABC):
     def assess(self, trial_id: str, history: Sequence[float]) -> bool:
         """True to stop the trial now."""
 
-    def trial_end(self, trial_id: str, history: Sequence[float], succeeded: bool) -> None:
-        """Learn a finished trial's curve (default: nothing)."""
+    def trial_end(self, trial_id: str, history: Sequence[float], succeeded: bool) -> None:  # noqa: B027
+        """Learn a finished trial's curve. Assessors that keep no memory of other trials need not."""
