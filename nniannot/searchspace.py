@@ -212,14 +212,13 @@ class _Gaussian(Param):
         return [self.mu, self.sigma] if self.q is None else [self.mu, self.sigma, self.q]
 
     def contains(self, value: Any) -> bool:
-        if not _is_number(value):
-            return False
-        return value > 0 or (self.q is not None and value == 0) if self.log else True
+        # exp() of a very negative draw underflows to 0.0, so a log-normal value may be exactly 0.
+        return _is_number(value) and (value >= 0 or not self.log)
 
     def sample(self, rng: random.Random) -> float:
         x = rng.gauss(self.mu, self.sigma)
         if self.log:
-            x = math.exp(x)
+            x = math.exp(min(x, 700.0))  # beyond that exp() overflows a float
         if self.q is not None:
             x = _quantize(x, self.q)
         return x

@@ -73,6 +73,7 @@ def report_final_result(metric: Any) -> None:
 
 
 def _send(metric: Any, kind: str, sequence: int) -> None:
+    metric = _plain(metric)
     if is_standalone():
         label = "final result" if kind == "FINAL" else f"intermediate result #{sequence}"
         sys.stderr.write(f"[nni-annot] {label}: {metric!r}\n")
@@ -100,8 +101,12 @@ def _plain(metric: Any) -> Any:
         return {str(k): _plain(v) for k, v in metric.items()}
     if isinstance(metric, (list, tuple)):
         return [_plain(v) for v in metric]
-    if isinstance(metric, (bool, int, float, str)) or metric is None:
+    if isinstance(metric, (bool, str)) or metric is None:
         return metric
+    if isinstance(metric, int):
+        return int(metric)
+    if isinstance(metric, float):  # also numpy.float64, a float subclass whose repr is not plain
+        return float(metric)
     item = getattr(metric, "item", None)  # numpy scalar, 0-d array, torch scalar tensor
     if callable(item):
         try:
