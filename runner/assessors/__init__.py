@@ -14,7 +14,9 @@ from runner.tuners.base import check_optimize_mode
 __all__ = ["ASSESSORS", "Assessor", "assessor_names", "make_assessor"]
 
 # canonical name -> (module, class, NNI-style aliases)
-ASSESSORS: dict[str, tuple[str, str, tuple[str, ...]]] = {}
+ASSESSORS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "medianstop": ("runner.assessors.medianstop", "MedianstopAssessor", ("median", "medianstopassessor")),
+}
 
 
 def assessor_names() -> list[str]:

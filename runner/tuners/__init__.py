@@ -17,6 +17,8 @@ __all__ = ["TUNERS", "Tuner", "make_tuner", "tuner_names"]
 # canonical name -> (module, class, NNI-style aliases)
 TUNERS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "random": ("runner.tuners.random_search", "RandomTuner", ("randomsearch",)),
+    "grid": ("runner.tuners.grid", "GridTuner", ("gridsearch",)),
+    "batch": ("runner.tuners.batch", "BatchTuner", ("batchtuner",)),
 }
 
 
