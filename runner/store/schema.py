@@ -1,0 +1,170 @@
+"""The store's SQLite schema, version 1.
+
+One file, ``<home>/store.db``, holds every experiment of a home directory. It is opened in WAL mode: the
+runner that owns an experiment is its only writer of results; any number of readers (``nni-annot list``,
+``show``, the viewer) read concurrently without blocking it. Other processes write only rows of
+``actions`` (requests such as "kill this trial") that the owning runner applies.
+
+Times are Unix seconds (REAL). JSON columns hold UTF-8 JSON text.
+
+``meta``
+    ``key`` TEXT PRIMARY KEY, ``value`` TEXT. ``schema_version`` is the version of this schema ("1").
+
+``experiments`` (one row per experiment)
+    ``id`` TEXT PRIMARY KEY (8 random letters/digits, as NNI), ``name``, ``status`` (CREATED, RUNNING, DONE,
+    STOPPED, ERROR), ``message`` (why it ended, if not DONE), ``created_at``, ``started_at``, ``ended_at``,
+    ``config`` (JSON: the whole resolved configuration), ``search_space`` (JSON, NNI format), ``command``
+    (JSON list: the trial argv prefix), ``code_dir``, ``optimize_mode`` (maximize/minimize), ``tuner``,
+    ``assessor``, ``max_trials`` (INTEGER, NULL = unlimited), ``max_duration`` (seconds, NULL = unlimited),
+    ``concurrency``, ``revision`` (code revision, bumped by watch mode), ``parent_id`` (experiment this one
+    was derived from), ``owner_pid``, ``owner_host``, ``heartbeat_at`` (the owning runner refreshes it every
+    few seconds; a runner whose heartbeat is old or whose pid is gone no longer owns the experiment),
+    ``change_seq`` (INTEGER: bumped by every write that concerns this experiment; see below).
+
+``trials`` (one row per trial), PRIMARY KEY (``experiment_id``, ``id``)
+    ``id`` (5 letters/digits, unique in its experiment), ``seq`` (0, 1, 2, ... in submission order),
+    ``status`` (WAITING, RUNNING, SUCCEEDED, FAILED, EARLY_STOPPED, USER_CANCELED, SYS_CANCELED),
+    ``params`` (JSON object keyed like the search space), ``final_default`` (REAL: the final metric's number,
+    used for ranking; NULL if none), ``final_metric`` (JSON: the final metric exactly as reported, a number or
+    a dict), ``intermediate_count``, ``last_intermediate`` (REAL), ``exit_code``, ``stderr_tail`` (TEXT),
+    ``message`` (why it failed or stopped), ``created_at``, ``started_at``, ``ended_at``, ``dir`` (the trial
+    directory: parameter.cfg, .nni/metrics, stdout, stderr), ``command`` (JSON list: the argv it ran),
+    ``revision``, ``updated_seq`` (the experiment's ``change_seq`` at the trial's last change).
+
+``intermediates``, PRIMARY KEY (``experiment_id``, ``trial_id``, ``seq``)
+    ``seq`` (0, 1, ... as reported), ``value_default`` (REAL), ``value`` (JSON, as reported), ``created_at``,
+    ``change_seq`` (the experiment's ``change_seq`` when it was written).
+
+``status_history``
+    ``id`` INTEGER PRIMARY KEY, ``experiment_id``, ``trial_id`` (NULL for the experiment's own status),
+    ``status``, ``at``, ``message``.
+
+``actions`` (requests to the owning runner)
+    ``id`` INTEGER PRIMARY KEY, ``experiment_id``, ``kind`` (kill_trial, stop_experiment, rerun_failed,
+    add_trial, update_limits), ``payload`` (JSON), ``created_at``, ``applied_at`` (NULL until the runner
+    has applied it), ``result`` (TEXT: "ok" or why it was refused).
+
+Live updates: a reader remembers an experiment's ``change_seq`` and later asks for trials with
+``updated_seq`` greater than it and intermediates with ``change_seq`` greater than it (both indexed).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from nniannot.errors import StoreError
+
+SCHEMA_VERSION = 1
+
+_DDL = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS experiments (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL,
+    message TEXT,
+    created_at REAL NOT NULL,
+    started_at REAL,
+    ended_at REAL,
+    config TEXT NOT NULL DEFAULT '{}',
+    search_space TEXT NOT NULL DEFAULT '{}',
+    command TEXT NOT NULL DEFAULT '[]',
+    code_dir TEXT,
+    optimize_mode TEXT NOT NULL DEFAULT 'maximize',
+    tuner TEXT,
+    assessor TEXT,
+    max_trials INTEGER,
+    max_duration REAL,
+    concurrency INTEGER NOT NULL DEFAULT 1,
+    revision INTEGER NOT NULL DEFAULT 0,
+    parent_id TEXT,
+    owner_pid INTEGER,
+    owner_host TEXT,
+    heartbeat_at REAL,
+    change_seq INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS trials (
+    experiment_id TEXT NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
+    id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    params TEXT NOT NULL DEFAULT '{}',
+    final_default REAL,
+    final_metric TEXT,
+    intermediate_count INTEGER NOT NULL DEFAULT 0,
+    last_intermediate REAL,
+    exit_code INTEGER,
+    stderr_tail TEXT,
+    message TEXT,
+    created_at REAL NOT NULL,
+    started_at REAL,
+    ended_at REAL,
+    dir TEXT,
+    command TEXT NOT NULL DEFAULT '[]',
+    revision INTEGER NOT NULL DEFAULT 0,
+    updated_seq INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (experiment_id, id),
+    UNIQUE (experiment_id, seq)
+);
+CREATE INDEX IF NOT EXISTS trials_by_status ON trials (experiment_id, status);
+CREATE INDEX IF NOT EXISTS trials_by_final ON trials (experiment_id, final_default);
+CREATE INDEX IF NOT EXISTS trials_by_update ON trials (experiment_id, updated_seq);
+CREATE TABLE IF NOT EXISTS intermediates (
+    experiment_id TEXT NOT NULL,
+    trial_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    value_default REAL NOT NULL,
+    value TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    change_seq INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (experiment_id, trial_id, seq)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS intermediates_by_change ON intermediates (experiment_id, change_seq);
+CREATE TABLE IF NOT EXISTS status_history (
+    id INTEGER PRIMARY KEY,
+    experiment_id TEXT NOT NULL,
+    trial_id TEXT,
+    status TEXT NOT NULL,
+    at REAL NOT NULL,
+    message TEXT
+);
+CREATE INDEX IF NOT EXISTS history_by_trial ON status_history (experiment_id, trial_id);
+CREATE TABLE IF NOT EXISTS actions (
+    id INTEGER PRIMARY KEY,
+    experiment_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    payload TEXT NOT NULL DEFAULT '{}',
+    created_at REAL NOT NULL,
+    applied_at REAL,
+    result TEXT
+);
+CREATE INDEX IF NOT EXISTS actions_pending ON actions (experiment_id, applied_at);
+"""
+
+
+def create_or_check(conn: sqlite3.Connection, path: str) -> None:
+    """Create the schema in an empty database, or check that an existing one is a version we read."""
+    conn.executescript(_DDL)
+    row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    if row is None:
+        conn.execute("INSERT INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        conn.commit()
+        return
+    check_version(row[0], path)
+
+
+def check_version(value: str | None, path: str) -> None:
+    """Raise StoreError unless ``value`` is this code's schema version."""
+    if value is None:
+        raise StoreError(f"{path} is not an nni-annot store (no schema version)")
+    try:
+        version = int(value)
+    except ValueError:
+        raise StoreError(f"{path} has an unreadable schema version {value!r}") from None
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"{path} was written by a newer nni-annot (schema {version}; this one reads {SCHEMA_VERSION}); "
+            "upgrade nni-annot"
+        )
+    if version < SCHEMA_VERSION:  # no older versions exist yet; migrations will go here
+        raise StoreError(f"{path} has an unknown old schema version {version}")
