@@ -19,6 +19,7 @@ TUNERS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "random": ("runner.tuners.random_search", "RandomTuner", ("randomsearch",)),
     "grid": ("runner.tuners.grid", "GridTuner", ("gridsearch",)),
     "batch": ("runner.tuners.batch", "BatchTuner", ("batchtuner",)),
+    "tpe": ("runner.tuners.tpe", "TpeTuner", ("tpetuner",)),
 }
 
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterator, Mapping
-from itertools import product
+from itertools import combinations, product
 from typing import Any
 
 import numpy as np
 
 from nniannot.searchspace import Choice, MutableLayer, Nested, Param, RandInt, SearchSpace
 from runner.tuners.encoding import Encoding
-from runner.tuners.encoding_params import MAX_LEVELS, LayerCodec, NumCodec
+from runner.tuners.encoding_params import MAX_LEVELS, NumCodec
 
 __all__ = ["config_key", "enumerate_space", "space_size"]
 
@@ -90,8 +90,9 @@ def _param_values(param: Param, level: int) -> list[Any]:
     if isinstance(param, MutableLayer):
         per_layer = []
         for layer in param.layers:
-            codec = LayerCodec(layer, Encoding(SearchSpace()), -1, -1, layer.name)
-            subsets = codec.subsets or []
+            m = len(layer.optional_inputs)
+            low, high = layer.size_range
+            subsets = [c for k in range(low, min(high, m) + 1) for c in combinations(range(m), k)]
             per_layer.append(
                 [
                     {"chosen_layer": c, "chosen_inputs": [layer.optional_inputs[i] for i in s]}
@@ -112,7 +113,7 @@ def enumerate_space(space: SearchSpace, level: int = 0) -> Iterator[dict[str, An
     """Every configuration of a discrete space; continuous parameters on a dyadic grid of ``level``.
 
     May repeat a configuration when quantised values coincide; callers deduplicate with
-    :func:`config_key`. Mutable layers with more than ``MAX_SUBSETS`` input subsets are not enumerated.
+    :func:`config_key`.
     """
     keys = space.keys()
     values = [_param_values(p, level) for p in space]
