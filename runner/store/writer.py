@@ -195,12 +195,21 @@ class Store(StoreReader):
         dir_root: str | None = None,
         command: list[str] | None = None,
         revision: int = 0,
+        trial_id: str | None = None,
     ) -> Trial:
-        """Insert a WAITING trial with a fresh id and the next seq; its dir is ``dir_root/<id>``."""
+        """Insert a WAITING trial with the next seq and ``trial_id`` (generated if None; StoreError if taken).
+
+        Its dir is ``dir_root/<id>`` when ``dir_root`` is given.
+        """
         now = time.time()
         with self._tx("add a trial") as conn:
             change = self._bump(conn, exp_id)
-            trial_id = self._fresh_id(conn, "trials", 5, exp_id)
+            if trial_id is None:
+                trial_id = self._fresh_id(conn, "trials", 5, exp_id)
+            elif conn.execute(
+                "SELECT 1 FROM trials WHERE experiment_id = ? AND id = ?", (exp_id, trial_id)
+            ).fetchone():
+                raise StoreError(f"experiment {exp_id} already has a trial {trial_id!r}")
             seq = conn.execute(
                 "SELECT COALESCE(MAX(seq) + 1, 0) FROM trials WHERE experiment_id = ?", (exp_id,)
             ).fetchone()[0]

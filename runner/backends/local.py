@@ -1,0 +1,237 @@
+"""Trials as local subprocesses, each in its own process group, speaking NNI's file protocol.
+
+A waiter thread per trial sees its exit at once; one poller thread reads every running trial's metrics file
+every ``poll_interval`` seconds (50 ms by default), and the file is drained one last time after the exit
+so no metric is lost. Cancelling sends SIGTERM to the trial's process group, then SIGKILL after
+``kill_grace`` seconds.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import shutil
+import signal
+import subprocess
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+from typing import IO
+
+from nniannot import protocol
+from nniannot.errors import BackendError
+from runner.backends.base import FINISHED, METRIC, STARTED, Backend, TrialEvent, TrialSpec
+
+STDERR_TAIL_BYTES = 4000
+
+
+@dataclass
+class _Running:
+    spec: TrialSpec
+    proc: subprocess.Popen[bytes]
+    reader: protocol.MetricReader
+    files: list[IO[bytes]]
+    gpus: list[str] = field(default_factory=list)
+    cancelled: bool = False
+
+
+def stderr_tail(path: str, limit: int = STDERR_TAIL_BYTES) -> str:
+    """The last ``limit`` bytes of a file as text (empty if unreadable)."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            size = f.tell()
+            f.seek(max(0, size - limit))
+            data = f.read()
+    except OSError:
+        return ""
+    text = data.decode("utf-8", errors="replace")
+    return text if size <= limit else "..." + text[text.find("\n") + 1 :]
+
+
+def detect_gpus() -> list[str]:
+    """GPU ids trials may use: ``$CUDA_VISIBLE_DEVICES`` if set, else what ``nvidia-smi -L`` lists."""
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if visible is not None:
+        return [g.strip() for g in visible.split(",") if g.strip()]
+    if shutil.which("nvidia-smi") is None:
+        return []
+    try:
+        out = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True, timeout=10, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return []
+    return [str(i) for i, line in enumerate(out.stdout.splitlines()) if line.startswith("GPU")]
+
+
+class LocalBackend(Backend):
+    """Runs each trial as ``spec.command`` in ``spec.cwd``; stdout/stderr go to files in the trial dir."""
+
+    def __init__(
+        self, *, poll_interval: float = 0.05, kill_grace: float = 5.0, gpu_ids: list[str] | None = None
+    ) -> None:
+        self.poll_interval = poll_interval
+        self.kill_grace = kill_grace
+        self._gpu_ids = gpu_ids
+        self._free_gpus: deque[str] | None = None
+        self._events: queue.Queue[TrialEvent] = queue.Queue()
+        self._lock = threading.Lock()
+        self._running: dict[str, _Running] = {}
+        self._waiting: deque[TrialSpec] = deque()  # specs waiting for free GPUs
+        self._threads: list[threading.Thread] = []
+        self._closed = threading.Event()
+        self._poller = threading.Thread(target=self._poll_loop, name="nniannot-metrics", daemon=True)
+        self._poller.start()
+
+    def describe(self) -> str:
+        return "local processes"
+
+    # submitting --------------------------------------------------------------------------------------
+
+    def submit(self, spec: TrialSpec) -> None:
+        with self._lock:
+            if spec.gpus:
+                pool = self._gpu_pool()
+                if spec.gpus > len(self._gpu_ids or []):
+                    raise BackendError(
+                        f"a trial needs {spec.gpus} GPU(s) but only {len(self._gpu_ids or [])} are visible"
+                    )
+                if len(pool) < spec.gpus:
+                    self._waiting.append(spec)
+                    return
+            self._start(spec)
+
+    def _gpu_pool(self) -> deque[str]:
+        if self._free_gpus is None:
+            if self._gpu_ids is None:
+                self._gpu_ids = detect_gpus()
+            self._free_gpus = deque(self._gpu_ids)
+        return self._free_gpus
+
+    def _start(self, spec: TrialSpec) -> None:
+        """Start one trial (lock held)."""
+        gpus = [self._gpu_pool().popleft() for _ in range(spec.gpus)] if spec.gpus else []
+        try:
+            files = self._prepare(spec)
+        except OSError as exc:
+            self._give_back(gpus)
+            self._finish_unstarted(spec, f"cannot prepare the trial directory {spec.trial_dir}: {exc}")
+            return
+        env = {**os.environ, **spec.env}
+        env.update(protocol.trial_environment(spec.experiment_id, spec.trial_id, spec.trial_dir, spec.seq))
+        if spec.gpus:
+            env["CUDA_VISIBLE_DEVICES"] = ",".join(gpus)
+        try:
+            proc = subprocess.Popen(
+                spec.command,
+                cwd=spec.cwd,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=files[0],
+                stderr=files[1],
+                start_new_session=True,  # its own process group: a kill reaches its children too
+            )
+        except OSError as exc:
+            for f in files:
+                f.close()
+            self._give_back(gpus)
+            self._finish_unstarted(spec, f"cannot start {spec.command[0]!r}: {exc.strerror or exc}")
+            return
+        metrics = os.path.join(spec.trial_dir, protocol.METRICS_FILE)
+        run = _Running(spec, proc, protocol.MetricReader(metrics), files, gpus)
+        self._running[spec.trial_id] = run
+        self._events.put(TrialEvent(STARTED, spec.trial_id))
+        waiter = threading.Thread(target=self._wait, args=(run,), name=f"trial-{spec.trial_id}", daemon=True)
+        self._threads.append(waiter)
+        waiter.start()
+
+    @staticmethod
+    def _prepare(spec: TrialSpec) -> list[IO[bytes]]:
+        os.makedirs(os.path.join(spec.trial_dir, ".nni"), exist_ok=True)
+        protocol.write_parameter_file(spec.trial_dir, spec.parameters)
+        out = open(os.path.join(spec.trial_dir, "stdout"), "wb")  # noqa: SIM115 - closed when the trial ends
+        err = open(os.path.join(spec.trial_dir, "stderr"), "wb")  # noqa: SIM115
+        return [out, err]
+
+    def _finish_unstarted(self, spec: TrialSpec, message: str) -> None:
+        self._events.put(TrialEvent(FINISHED, spec.trial_id, exit_code=None, stderr_tail=message))
+
+    def _give_back(self, gpus: list[str]) -> None:
+        if gpus:
+            self._gpu_pool().extend(gpus)
+        while self._waiting and len(self._gpu_pool()) >= self._waiting[0].gpus:
+            self._start(self._waiting.popleft())
+
+    # watching ----------------------------------------------------------------------------------------
+
+    def _wait(self, run: _Running) -> None:
+        code = run.proc.wait()
+        for f in run.files:
+            f.close()
+        with self._lock:
+            self._drain(run)
+            self._running.pop(run.spec.trial_id, None)
+            tail = stderr_tail(os.path.join(run.spec.trial_dir, "stderr"))
+            self._events.put(TrialEvent(FINISHED, run.spec.trial_id, exit_code=code, stderr_tail=tail))
+            self._give_back(run.gpus)
+
+    def _drain(self, run: _Running) -> None:
+        """Turn what the trial appended to its metrics file into events (lock held)."""
+        records, problems = run.reader.poll()
+        for i, record in enumerate(records):
+            self._events.put(TrialEvent(METRIC, run.spec.trial_id, record, tuple(problems) if i == 0 else ()))
+        if problems and not records:
+            self._events.put(TrialEvent(METRIC, run.spec.trial_id, None, tuple(problems)))
+
+    def _poll_loop(self) -> None:
+        while not self._closed.wait(self.poll_interval):
+            with self._lock:
+                for run in list(self._running.values()):
+                    self._drain(run)
+
+    def events(self, timeout: float) -> list[TrialEvent]:
+        try:
+            out = [self._events.get(timeout=max(timeout, 0.0))]
+        except queue.Empty:
+            return []
+        while True:
+            try:
+                out.append(self._events.get_nowait())
+            except queue.Empty:
+                return out
+
+    # stopping ----------------------------------------------------------------------------------------
+
+    def cancel(self, trial_id: str) -> None:
+        with self._lock:
+            waiting = next((s for s in self._waiting if s.trial_id == trial_id), None)
+            if waiting is not None:
+                self._waiting.remove(waiting)
+                self._finish_unstarted(waiting, "cancelled before it started")
+                return
+            run = self._running.get(trial_id)
+            if run is None or run.cancelled:
+                return
+            run.cancelled = True
+        _signal_group(run.proc, signal.SIGTERM)
+        timer = threading.Timer(self.kill_grace, _signal_group, args=(run.proc, signal.SIGKILL))
+        timer.daemon = True
+        timer.start()
+
+    def close(self) -> None:
+        with self._lock:
+            ids = [s.trial_id for s in self._waiting] + list(self._running)
+        for trial_id in ids:
+            self.cancel(trial_id)
+        for thread in list(self._threads):
+            thread.join(self.kill_grace + 10)
+        self._closed.set()
+        self._poller.join(5)
+
+
+def _signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass

@@ -1,0 +1,79 @@
+"""What a trial's end means: its status, the message recorded with it, and the value the tuner learns."""
+
+from __future__ import annotations
+
+import math
+import signal
+from dataclasses import dataclass, field
+from typing import Any
+
+from nniannot.protocol import Metric
+from runner.store import EARLY_STOPPED, FAILED, SUCCEEDED, SYS_CANCELED, USER_CANCELED, WAITING
+
+# Why the runner stopped a trial before it ended on its own.
+STOP_ASSESSOR = "assessor"
+STOP_USER = "user"
+STOP_INTERRUPT = "interrupt"
+STOP_DURATION = "duration"
+
+
+@dataclass
+class LiveTrial:
+    """The runner's view of a submitted trial while it runs."""
+
+    trial_id: str
+    seq: int
+    params: dict[str, Any]
+    history: list[float] = field(default_factory=list)
+    final: Metric | None = None
+    final_problem: str | None = None
+    problems: list[str] = field(default_factory=list)
+    stop_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """``status`` WAITING means: put the trial back in the queue (it was interrupted, it runs again)."""
+
+    status: str
+    message: str | None
+    value: float  # what the tuner learns: the final metric, the last intermediate, or NaN
+
+    @property
+    def requeue(self) -> bool:
+        return self.status == WAITING
+
+
+def _exit_text(code: int) -> str:
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        return f"killed by {name}"
+    return f"exited with code {code}"
+
+
+def decide(live: LiveTrial, exit_code: int | None, stderr_tail: str) -> Outcome:
+    """The outcome of a trial that ended with ``exit_code`` (None: it never started)."""
+    nan = math.nan
+    if live.stop_reason == STOP_INTERRUPT:
+        return Outcome(WAITING, "interrupted; it runs again when the experiment is resumed", nan)
+    if live.stop_reason == STOP_ASSESSOR:
+        last = live.history[-1] if live.history else nan
+        return Outcome(EARLY_STOPPED, f"stopped by the assessor after {len(live.history)} result(s)", last)
+    if live.stop_reason == STOP_USER:
+        return Outcome(USER_CANCELED, "cancelled by the user", nan)
+    if live.stop_reason == STOP_DURATION:
+        return Outcome(SYS_CANCELED, "the experiment reached its maximum duration", nan)
+    if exit_code is None:
+        return Outcome(FAILED, f"could not start: {stderr_tail.strip() or 'unknown reason'}", nan)
+    if exit_code != 0:
+        return Outcome(FAILED, _exit_text(exit_code), nan)
+    if live.final_problem is not None:
+        return Outcome(FAILED, live.final_problem, nan)
+    if live.final is None:
+        if live.problems:
+            return Outcome(FAILED, f"no usable final result: {live.problems[0]}", nan)
+        return Outcome(SUCCEEDED, "no final result reported", nan)
+    return Outcome(SUCCEEDED, "; ".join(live.problems[:3]) or None, live.final.default)
