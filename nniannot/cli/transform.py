@@ -1,0 +1,138 @@
+"""``nni-annot ss_gen`` (alias ``ss-gen``) and ``nni-annot expand``."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import click
+
+from nniannot.errors import NniAnnotError
+
+
+class NoAnnotations(NniAnnotError):
+    """The script and the project modules it imports hold no annotation."""
+
+
+def _echo_warnings(diagnostics: list) -> None:  # type: ignore[type-arg]
+    for d in diagnostics:
+        if not d.is_error:
+            click.echo(d.format(), err=True)
+
+
+def _write_text(path: str, text: str, protected: list[Path]) -> None:
+    """Write ``text`` to ``path`` atomically, refusing to overwrite any of the user's source files."""
+    target = Path(path)
+    for source in protected:
+        if target.exists() and target.resolve() == source.resolve():
+            raise click.ClickException(f"refusing to overwrite the source file {path}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(target.name + ".nni-annot.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, target)
+
+
+@click.command(
+    "ss_gen",
+    epilog="""\b
+Examples:
+    nni-annot ss_gen train.py                       # print the search space
+    nni-annot ss_gen train.py -o search_space.json  # write it
+""",
+)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False), help="Write the JSON here instead of stdout."
+)
+@click.option(
+    "--code-dir",
+    type=click.Path(exists=True, file_okay=False),
+    help="Project root for imports and module names (default: the script's folder).",
+)
+def ss_gen(file: str, output: str | None, code_dir: str | None) -> None:
+    """Generate the NNI search space of FILE and the project modules it imports.
+
+    Keys are `<module>/<name>/<sampler>`, in source order; errors are reported compiler-style, all of
+    them, and nothing is written.
+    """
+    from transformer.project import collect
+
+    project = collect(file, code_dir)
+    _echo_warnings(project.diagnostics)
+    if not project.search_space:
+        others = len(project.files) - 1
+        scope = f" (nor in the {others} project module(s) it imports)" if others else ""
+        what = "no annotations found" if not project.has_annotations else "no search-space annotations found"
+        raise NoAnnotations(f"{what} in {file}{scope}; nothing written")
+    text = json.dumps(project.search_space, indent=2) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    _write_text(output, text, project.files)
+    click.echo(f"wrote {len(project.search_space)} parameter(s) to {output}", err=True)
+
+
+@click.command(
+    "expand",
+    epilog="""\b
+Examples:
+    nni-annot expand train.py                  # print the trial code of train.py
+    nni-annot expand train.py -o /tmp/trial    # write the trial's rewritten files there
+""",
+)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--module", help="Module name used in the keys (default: FILE's path relative to the code dir)."
+)
+@click.option(
+    "--code-dir",
+    type=click.Path(exists=True, file_okay=False),
+    help="Project root for imports and module names (default: the script's folder).",
+)
+@click.option(
+    "-o",
+    "--output-dir",
+    type=click.Path(file_okay=False),
+    help="Write the rewritten files of the whole trial (script + imported modules) into this folder.",
+)
+def expand(file: str, module: str | None, code_dir: str | None, output_dir: str | None) -> None:
+    """Print the trial code FILE is rewritten into (same lines; runs standalone as the original)."""
+    if output_dir is not None:
+        _expand_all(file, code_dir, output_dir)
+        return
+    from nniannot.errors import AnnotationError
+    from nniannot.launch import module_name
+    from transformer.core import transform
+    from transformer.project import display_path, read_source
+
+    path = Path(file).absolute()
+    root = Path(code_dir).absolute() if code_dir else path.parent
+    _, text = read_source(path)
+    result = transform(text, module or module_name(str(path), str(root)), display_path(path))
+    if not result.ok:
+        raise AnnotationError(result.diagnostics)
+    _echo_warnings(result.diagnostics)
+    if not result.has_annotations:
+        click.echo(f"note: no annotations in {file}; the trial code is the script itself", err=True)
+    click.echo(result.code, nl=False)
+
+
+def _expand_all(file: str, code_dir: str | None, output_dir: str) -> None:
+    from transformer.project import collect
+
+    project = collect(file, code_dir)
+    _echo_warnings(project.diagnostics)
+    out = Path(output_dir).absolute()
+    if out.resolve() == project.code_dir.resolve():
+        raise click.ClickException("the output folder is the code folder; choose another one")
+    for path in project.files:
+        target = out / path.relative_to(project.code_dir)
+        _write_text(str(target), project.results[path].code, project.files)
+    click.echo(f"wrote {len(project.files)} file(s) to {output_dir}", err=True)
+
+
+def register(group: click.Group) -> None:
+    group.add_command(ss_gen)
+    group.add_command(ss_gen, name="ss-gen")
+    group.add_command(expand)

@@ -1,0 +1,117 @@
+"""``transform``: annotated source text in, search space + trial code + diagnostics out."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import Any
+
+from nniannot.errors import Diagnostic
+from transformer import locate
+from transformer.parse import parse_site
+from transformer.records import Annotation
+from transformer.rewrite import annotation_edits
+from transformer.source import Edit, Source
+from transformer.space import SpaceBuilder, add_annotation
+from transformer.targets import APPLIES_TO_NEXT, check_target
+
+
+@dataclass
+class TransformResult:
+    """What one file gives. ``code`` equals the source when there is nothing to rewrite or on errors."""
+
+    search_space: dict[str, Any]
+    code: str
+    diagnostics: list[Diagnostic]
+    has_annotations: bool
+    imports: list[ast.Import | ast.ImportFrom] = field(default_factory=list, repr=False)
+    tree: ast.Module | None = field(default=None, repr=False)
+
+    @property
+    def ok(self) -> bool:
+        """No error diagnostics (warnings allowed)."""
+        return not any(d.is_error for d in self.diagnostics)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.is_error]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if not d.is_error]
+
+
+def transform(source: str, module: str = "train", path: str = "train.py") -> TransformResult:
+    """Parse the annotations of one file; never raises for bad annotations or bad Python.
+
+    Args:
+        source: the file's text.
+        module: its dotted module name relative to the code directory (the first part of every key).
+        path: the name shown in diagnostics.
+    """
+    return analyze(source, module, path, need_tree="@nni." in source)
+
+
+def analyze(source: str, module: str, path: str, need_tree: bool = True) -> TransformResult:
+    """Like :func:`transform`; with ``need_tree`` the file is parsed even without annotations (imports)."""
+    if not need_tree:
+        return TransformResult({}, source, [], False)
+    src = Source(source, path)
+    try:
+        tree = ast.parse(source, filename=path)
+    except SyntaxError as exc:
+        line = exc.lineno or 1
+        diag = src.diagnostic(line, exc.offset or 1, f"invalid Python syntax: {exc.msg}")
+        return TransformResult({}, source, [diag], "@nni." in source)
+    except (ValueError, RecursionError, MemoryError) as exc:
+        return TransformResult({}, source, [src.diagnostic(1, 1, f"cannot parse the file: {exc}")], False)
+    sites, imports = locate.find(tree)
+    result = TransformResult({}, source, [], bool(sites), imports, tree)
+    if sites:
+        _expand(src, sites, module, result)
+    return result
+
+
+def _expand(src: Source, sites: list[locate.Site], module: str, result: TransformResult) -> None:
+    diagnostics: list[Diagnostic] = []
+    builder = SpaceBuilder()
+    owned: list[tuple[Edit, Annotation]] = []
+    for site in sites:
+        annotation = parse_site(src, site, module, diagnostics)
+        matches: list[ast.expr] = []
+        if annotation.kind in APPLIES_TO_NEXT:
+            message, matches = check_target(src, annotation)
+            if message:
+                loc = annotation.loc
+                diagnostics.append(src.diagnostic(loc.line, loc.col, message))
+                continue
+        if annotation.record is None:
+            continue
+        clashes = add_annotation(builder, src, annotation)
+        diagnostics.extend(clashes)
+        if not clashes:
+            owned.extend((e, annotation) for e in annotation_edits(src, annotation, matches))
+    diagnostics.extend(_overlaps(src, owned))
+    diagnostics.sort(key=lambda d: (d.line, d.col))
+    result.diagnostics = diagnostics
+    result.search_space = builder.space
+    if not any(d.is_error for d in diagnostics):
+        result.code = src.apply([e for e, _ in owned])
+
+
+def _overlaps(src: Source, owned: list[tuple[Edit, Annotation]]) -> list[Diagnostic]:
+    out = []
+    end = -1
+    for edit, annotation in sorted(owned, key=lambda pair: pair[0].start):
+        if edit.start < end:
+            loc = annotation.loc
+            out.append(
+                src.diagnostic(
+                    loc.line,
+                    loc.col,
+                    "this annotation rewrites code that another annotation rewrites too; "
+                    "annotate a statement that contains no other annotated statement",
+                )
+            )
+        end = max(end, edit.end)
+    return out

@@ -1,0 +1,216 @@
+"""Parse the text of one annotation into a typed record, collecting every error it has.
+
+The text after ``@`` is parsed with stdlib ``ast``; positions inside it are mapped back to the file so that
+each diagnostic points at the offending part. Parsing never raises: problems become diagnostics.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+
+from nniannot.errors import Diagnostic
+from transformer import render
+from transformer.layers import parse_mutable_layers
+from transformer.locate import Site, TextMap
+from transformer.records import (
+    ANNOTATIONS,
+    Annotation,
+    Call,
+    Candidate,
+    FunctionChoice,
+    Loc,
+    Nothing,
+    Record,
+    Variable,
+)
+from transformer.samplers import SamplerParser
+from transformer.source import Source
+
+
+class Context:
+    """What the parsers of one annotation share: positions, the module name, the diagnostics."""
+
+    def __init__(self, source: Source, site: Site, module: str, diagnostics: list[Diagnostic]) -> None:
+        self.source = source
+        self.site = site
+        self.module = module
+        self.diagnostics = diagnostics
+        self.at = site.text.index("@") + 1
+        self.expr_text = site.text[self.at :]
+        self.map = TextMap(source, site.stmt)
+        self._line_starts = [0]
+        for i, ch in enumerate(self.expr_text):
+            if ch == "\n":
+                self._line_starts.append(i + 1)
+        self.failed = False
+
+    def loc_at(self, line: int, char_col: int) -> Loc:
+        """Place in the file of a 1-based line / 0-based character column of the annotation text."""
+        index = min(max(line, 1), len(self._line_starts)) - 1
+        offset = self.at + self._line_starts[index] + char_col
+        return Loc(*self.map.position(offset, self.site.text))
+
+    def loc(self, node: ast.AST) -> Loc:
+        line = node.lineno  # type: ignore[attr-defined]
+        start = self._line_starts[min(line, len(self._line_starts)) - 1]
+        end = self._line_starts[line] - 1 if line < len(self._line_starts) else len(self.expr_text)
+        raw = self.expr_text[start:end].encode("utf-8", "surrogatepass")
+        col = len(raw[: node.col_offset].decode("utf-8", "replace"))  # type: ignore[attr-defined]
+        return self.loc_at(line, col)
+
+    def error(self, where: ast.AST | Loc, message: str, severity: str = "error") -> None:
+        loc = where if isinstance(where, Loc) else self.loc(where)
+        self.diagnostics.append(self.source.diagnostic(loc.line, loc.col, message, severity))
+        if severity == "error":
+            self.failed = True
+
+
+def parse_site(source: Source, site: Site, module: str, diagnostics: list[Diagnostic]) -> Annotation:
+    """Parse one annotation site; errors go to ``diagnostics`` and leave ``record`` None."""
+    ctx = Context(source, site, module, diagnostics)
+    call_loc = ctx.loc_at(1, 0)
+    annotation = Annotation(site.stmt, "", call_loc, site.target)
+    call = _call(ctx)
+    if call is None:
+        return annotation
+    annotation.kind = call.func.attr  # type: ignore[attr-defined]
+    record = _PARSERS[annotation.kind](ctx, call)
+    annotation.record = None if ctx.failed else record
+    return annotation
+
+
+def _call(ctx: Context) -> ast.Call | None:
+    try:
+        tree = ast.parse(ctx.expr_text)
+    except SyntaxError as exc:
+        ctx.error(
+            ctx.loc_at(exc.lineno or 1, max((exc.offset or 1) - 1, 0)),
+            f"annotation is not valid Python: {exc.msg}",
+        )
+        return None
+    if not tree.body:
+        ctx.error(ctx.loc_at(1, 0), "empty annotation: write `@nni.<annotation>(...)`")
+        return None
+    if len(tree.body) > 1:
+        ctx.error(
+            tree.body[1],
+            f"an annotation holds exactly one call, but this one has {len(tree.body)} statements",
+        )
+        return None
+    stmt = tree.body[0]
+    if type(stmt) is not ast.Expr:
+        ctx.error(stmt, "an annotation is one call such as `@nni.variable(...)`, not a statement")
+        return None
+    call = stmt.value
+    if type(call) is not ast.Call:
+        ctx.error(call, f"an annotation must be a call, but `@{ast.unparse(call)}` is not one")
+        return None
+    func = call.func
+    name = func.attr if type(func) is ast.Attribute else ""
+    nni_func = type(func) is ast.Attribute and type(func.value) is ast.Name and func.value.id == "nni"
+    if not nni_func or name not in ANNOTATIONS:
+        ctx.error(call, _unknown_message(ast.unparse(func), name))
+        return None
+    return call
+
+
+def _unknown_message(written: str, name: str) -> str:
+    close = difflib.get_close_matches(name, ANNOTATIONS, n=1) if name else []
+    hint = f"; did you mean `@nni.{close[0]}`?" if close else ""
+    known = ", ".join(f"@nni.{a}" for a in ANNOTATIONS)
+    return f"unknown annotation `@{written}`{hint} (the annotations are {known})"
+
+
+def _name_keyword(ctx: Context, call: ast.Call, what: str) -> ast.expr | None:
+    """The ``name=`` argument; reports other keywords and a missing name."""
+    name = None
+    for kw in call.keywords:
+        if kw.arg == "name" and name is None:
+            name = kw.value
+        elif kw.arg == "name":
+            ctx.error(kw, f"`@nni.{what}` has `name=` twice")
+        else:
+            shown = f"{kw.arg}=" if kw.arg else "**"
+            ctx.error(kw, f"`@nni.{what}` takes no keyword other than `name`, but got `{shown}`")
+    if name is None and not any(kw.arg == "name" for kw in call.keywords):
+        example = "name=lr" if what == "variable" else "name=activation"
+        ctx.error(call, f"`@nni.{what}` needs a `name=` argument, e.g. `{example}`")
+    return name
+
+
+def _variable(ctx: Context, call: ast.Call) -> Record | None:
+    name_node = _name_keyword(ctx, call, "variable")
+    if len(call.args) != 1:
+        where = call.args[1] if len(call.args) > 1 else call
+        ctx.error(
+            where,
+            "`@nni.variable` takes exactly one sampler call such as `nni.choice(1, 2)` "
+            f"(and `name=`), but got {len(call.args)} positional arguments",
+        )
+        return None
+    if name_node is None:
+        return None
+    name = render.name_text(name_node)
+    sampler = SamplerParser(ctx).top(call.args[0], name)
+    return None if sampler is None else Variable(name, name_node, sampler)
+
+
+def _function_choice(ctx: Context, call: ast.Call) -> Record | None:
+    name_node = _name_keyword(ctx, call, "function_choice")
+    if not call.args:
+        ctx.error(call, "`@nni.function_choice` needs one or more candidate calls, e.g. `relu(x), tanh(x)`")
+        return None
+    if name_node is None:
+        return None
+    name = render.name_text(name_node)
+    candidates = tuple(
+        Candidate(render.label_of(arg, '\n"'), render.code(arg), ast.dump(arg)) for arg in call.args
+    )
+    return FunctionChoice(name, f"{ctx.module}/{name}/function_choice", candidates)
+
+
+def _report(ctx: Context, call: ast.Call) -> Record | None:
+    what = call.func.attr  # type: ignore[attr-defined]
+    for kw in call.keywords:
+        ctx.error(kw, f"`@nni.{what}` takes no keyword arguments; pass the metric alone")
+    if len(call.args) != 1:
+        ctx.error(
+            call,
+            f"`@nni.{what}` takes exactly one metric (a number or a dict with a 'default' entry), "
+            f"but got {len(call.args)} arguments",
+        )
+        return None
+    return Call(what, (render.code(call.args[0], wrap=False),))
+
+
+def _get_next_parameter(ctx: Context, call: ast.Call) -> Record | None:
+    if call.args or call.keywords:
+        ctx.error(call, "`@nni.get_next_parameter()` takes no arguments")
+        return None
+    return Call("get_next_parameter")
+
+
+def _training_update(ctx: Context, call: ast.Call) -> Record | None:
+    ctx.error(
+        call,
+        "`@nni.training_update` is NNI's one-shot TensorFlow NAS hook; it does nothing here "
+        "and expands to nothing",
+        severity="warning",
+    )
+    return Nothing()
+
+
+def _mutable_layers(ctx: Context, call: ast.Call) -> Record | None:
+    return parse_mutable_layers(ctx, call)
+
+
+_PARSERS = {
+    "variable": _variable,
+    "function_choice": _function_choice,
+    "report_intermediate_result": _report,
+    "report_final_result": _report,
+    "get_next_parameter": _get_next_parameter,
+    "mutable_layers": _mutable_layers,
+    "training_update": _training_update,
+}
