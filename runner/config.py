@@ -61,6 +61,7 @@ class ExperimentConfig:
     args: list[str] = field(default_factory=list)
     command: list[str] = field(default_factory=list)
     code_dir: str | None = None
+    workdir: str | None = None  # trials' working directory; None: code_dir (NNI's behaviour)
     search_space: dict[str, Any] | None = None
     search_space_file: str | None = None
     use_annotation: bool | None = None

@@ -43,7 +43,7 @@ from runner.store.records import (
     Trial,
 )
 from runner.store.schema import SCHEMA_VERSION
-from runner.store.writer import Store
+from runner.store.writer import Store, owner_alive
 
 STORE_FILE = "store.db"
 
@@ -88,4 +88,5 @@ __all__ = [
     "Trial",
     "open_reader",
     "open_store",
+    "owner_alive",
 ]

@@ -163,7 +163,7 @@ class Store(StoreReader):
             ).fetchone()
             if row is None:
                 raise StoreError(f"no experiment {exp_id!r}")
-            if _owner_alive(row, pid, host, now, stale_after):
+            if owner_alive(row["owner_pid"], row["owner_host"], row["heartbeat_at"], stale_after, now=now):
                 raise StoreError(
                     f"experiment {exp_id} is already running (runner pid {row['owner_pid']} on "
                     f"{row['owner_host']}); stop it with `nni-annot stop {exp_id}` first"
@@ -332,16 +332,27 @@ class Store(StoreReader):
         )
 
 
-def _owner_alive(row: sqlite3.Row, pid: int, host: str, now: float, stale_after: float) -> bool:
-    owner, owner_host, beat = row["owner_pid"], row["owner_host"], row["heartbeat_at"]
-    if owner is None or beat is None or now - beat > stale_after:
+def owner_alive(
+    owner_pid: int | None,
+    owner_host: str | None,
+    heartbeat_at: float | None,
+    stale_after: float = 30.0,
+    *,
+    now: float | None = None,
+) -> bool:
+    """Whether a runner (other than this process) still owns an experiment with these owner fields.
+
+    Live means: a heartbeat younger than ``stale_after`` seconds and, on this host, a process that exists.
+    """
+    now = time.time() if now is None else now
+    if owner_pid is None or heartbeat_at is None or now - heartbeat_at > stale_after:
         return False
-    if owner_host != host:
+    if owner_host != socket.gethostname():
         return True
-    if owner == pid:
+    if owner_pid == os.getpid():
         return False
     try:
-        os.kill(owner, 0)
+        os.kill(owner_pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:

@@ -1,0 +1,103 @@
+"""Managing stored experiments for the CLI: tables, stop, delete, actions for a running runner."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+
+from nniannot.searchspace import short_names
+from runner.console import format_duration, format_params, format_value, summary
+from runner.home import Home
+from runner.store import (
+    EXP_RUNNING,
+    STOPPED,
+    Experiment,
+    StoreReader,
+    open_reader,
+    open_store,
+    owner_alive,
+)
+
+
+def list_table(experiments: list[Experiment]) -> str:
+    """A text table: id, name, status, trials done/max, best value, created."""
+    if not experiments:
+        return "no experiments yet (start one with `nni-annot run train.py`)"
+    rows = [("ID", "NAME", "STATUS", "TRIALS", "BEST", "CREATED")]
+    for exp in experiments:
+        trials = f"{exp.trial_count}/{exp.max_trials}" if exp.max_trials else str(exp.trial_count)
+        best = "-" if exp.best_value is None else format_value(exp.best_value)
+        created = time.strftime("%Y-%m-%d %H:%M", time.localtime(exp.created_at))
+        rows.append((exp.id, exp.name[:24], exp.status, trials, best, created))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows)
+
+
+def show_text(reader: StoreReader, exp_id: str, trials_dir: str, home_option: str | None) -> str:
+    """The summary followed by one line per trial (best first)."""
+    exp = reader.get_experiment(exp_id)
+    names = short_names(list(exp.search_space))
+    lines = [summary(exp, trials_dir, home_option), ""]
+    for t in reader.list_trials(exp_id, order_by="best"):
+        value = "-" if t.final_default is None else format_value(t.final_default)
+        text = f"  #{t.seq:<4} {t.id}  {t.status:<13} {value:>10}  {format_duration(t.duration):>7}  "
+        text += format_params(t.params, names)
+        if t.message and t.status != "SUCCEEDED":
+            text += f"  [{t.message}]"
+        lines.append(text)
+    return "\n".join(lines)
+
+
+def _owner_live(exp: Experiment) -> bool:
+    return owner_alive(exp.owner_pid, exp.owner_host, exp.heartbeat_at)
+
+
+def post_if_running(home: Home, ref: str, kind: str) -> str | None:
+    """Post an action if a live runner owns the experiment; returns what was done, or None if not running."""
+    with open_reader(home.store_path) as reader:
+        exp = reader.get_experiment(reader.resolve(ref))
+        if not _owner_live(exp):
+            return None
+        reader.post_action(exp.id, kind)
+    return f"asked the runner of {exp.id} (pid {exp.owner_pid}) to {kind.replace('_', ' ')}"
+
+
+def stop_experiment(home: Home, ref: str, wait: float) -> str:
+    """Ask the owning runner to stop and wait for it; a dead runner's experiment is marked STOPPED."""
+    with open_reader(home.store_path) as reader:
+        exp = reader.get_experiment(reader.resolve(ref))
+        if not _owner_live(exp):
+            if exp.status != EXP_RUNNING:
+                return f"experiment {exp.id} is not running ({exp.status})"
+            store = open_store(home.store_path)
+            try:
+                store.set_experiment_status(exp.id, STOPPED, "its runner had gone")
+            finally:
+                store.close()
+            return f"experiment {exp.id} had no live runner; marked STOPPED (`nni-annot resume {exp.id}` continues it)"
+        reader.post_action(exp.id, "stop_experiment")
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            if reader.get_experiment(exp.id).status != EXP_RUNNING:
+                return f"experiment {exp.id} stopped"
+            time.sleep(0.1)
+    return f"asked experiment {exp.id} to stop; it is still stopping its trials"
+
+
+def delete_experiment(home: Home, exp_id: str) -> str:
+    """Remove an experiment's records and directory; refused while a live runner owns it."""
+    store = open_store(home.store_path)
+    try:
+        exp = store.get_experiment(exp_id)
+        if _owner_live(exp):
+            from nniannot.errors import StoreError
+
+            raise StoreError(f"experiment {exp_id} is running (pid {exp.owner_pid}); stop it first")
+        store.delete_experiment(exp_id)
+    finally:
+        store.close()
+    directory = home.experiment_dir(exp_id)
+    if os.path.isdir(directory):
+        shutil.rmtree(directory, ignore_errors=True)
+    return f"deleted experiment {exp_id}"

@@ -1,0 +1,153 @@
+"""The stable JSON documents of ``list --json`` / ``show --json``, exports (CSV, JSON) and imports.
+
+The shapes here are documented in docs/cli.md; other tools read them, so fields are only ever added.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from typing import Any
+
+from nniannot.errors import ConfigError, ProtocolError
+from nniannot.protocol import check_metric
+from nniannot.searchspace import SearchSpace
+from runner.store import SUCCEEDED, Experiment, Store, StoreReader, Trial
+
+FORMAT_VERSION = 1
+
+
+def experiment_json(exp: Experiment) -> dict[str, Any]:
+    best = None
+    if exp.best_value is not None:
+        best = {"value": exp.best_value, "trial_id": exp.best_trial_id, "params": exp.best_params}
+    return {
+        "id": exp.id,
+        "name": exp.name,
+        "status": exp.status,
+        "message": exp.message,
+        "created_at": exp.created_at,
+        "started_at": exp.started_at,
+        "ended_at": exp.ended_at,
+        "optimize_mode": exp.optimize_mode,
+        "tuner": exp.tuner,
+        "assessor": exp.assessor,
+        "max_trials": exp.max_trials,
+        "max_duration": exp.max_duration,
+        "concurrency": exp.concurrency,
+        "trial_count": exp.trial_count,
+        "trial_counts": exp.counts,
+        "best": best,
+    }
+
+
+def trial_json(trial: Trial) -> dict[str, Any]:
+    return {
+        "id": trial.id,
+        "seq": trial.seq,
+        "status": trial.status,
+        "params": trial.params,
+        "final": trial.final,
+        "final_default": trial.final_default,
+        "intermediate_count": trial.intermediate_count,
+        "exit_code": trial.exit_code,
+        "message": trial.message,
+        "started_at": trial.started_at,
+        "ended_at": trial.ended_at,
+        "duration": trial.duration,
+        "dir": trial.dir,
+    }
+
+
+def list_document(reader: StoreReader) -> dict[str, Any]:
+    return {"version": FORMAT_VERSION, "experiments": [experiment_json(e) for e in reader.list_experiments()]}
+
+
+def show_document(reader: StoreReader, exp_id: str, intermediate: bool = False) -> dict[str, Any]:
+    exp = reader.get_experiment(exp_id)
+    doc = {"version": FORMAT_VERSION, **experiment_json(exp), "search_space": exp.search_space}
+    doc["command"] = exp.command
+    curves = reader.curves(exp_id) if intermediate else {}
+    trials = []
+    for trial in reader.list_trials(exp_id):
+        item = trial_json(trial)
+        if intermediate:
+            item["intermediate"] = curves.get(trial.id, [])
+        trials.append(item)
+    doc["trials"] = trials
+    return doc
+
+
+def export_csv(reader: StoreReader, exp_id: str, intermediate: bool = False) -> str:
+    """One row per trial: id, seq, status, final value, then one column per parameter (full keys)."""
+    exp = reader.get_experiment(exp_id)
+    keys = list(exp.search_space)
+    trials = reader.list_trials(exp_id)
+    extra = sorted({k for t in trials for k in t.params} - set(keys))
+    curves = reader.curves(exp_id) if intermediate else {}
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    head = ["trial_id", "seq", "status", "final", "duration", *keys, *extra]
+    writer.writerow([*head, "intermediate"] if intermediate else head)
+    for t in trials:
+        params = [_cell(t.params.get(k)) for k in (*keys, *extra)]
+        row = [t.id, t.seq, t.status, _cell(t.final_default), _cell(t.duration), *params]
+        writer.writerow([*row, json.dumps(curves.get(t.id, []))] if intermediate else row)
+    return out.getvalue()
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    return json.dumps(value) if isinstance(value, (dict, list)) else value
+
+
+def parse_import(text: str, where: str) -> list[tuple[dict[str, Any], Any]]:
+    """(params, metric) pairs from NNI's export (a list of {"parameter", "value"}) or ours ({"trials"})."""
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise ConfigError(f"{where} is not valid JSON: {exc}") from None
+    items = data.get("trials") if isinstance(data, dict) else data
+    if not isinstance(items, list):
+        raise ConfigError(f"{where}: expected a list of trials or an object with `trials`")
+    pairs = []
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise ConfigError(f"{where}: item {i} is not an object")
+        params = item.get("parameter", item.get("params"))
+        value = item.get("value", item.get("final"))
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)  # NNI exports the metric as a JSON string
+            except ValueError:
+                pass
+        if not isinstance(params, dict):
+            raise ConfigError(f"{where}: item {i} has no `parameter` object")
+        if value is None:
+            continue  # an unfinished trial in an export: nothing to learn from
+        pairs.append((params, value))
+    return pairs
+
+
+def import_trials(store: Store, exp_id: str, pairs: list[tuple[dict[str, Any], Any]], where: str) -> int:
+    """Record imported results as SUCCEEDED trials (fed to the tuner on the next run/resume)."""
+    exp = store.get_experiment(exp_id)
+    space = SearchSpace.from_json(exp.search_space)
+    checked = []
+    for i, (params, value) in enumerate(pairs):
+        try:
+            metric = check_metric(value)
+        except ProtocolError as exc:
+            raise ConfigError(f"{where}: item {i}: {exc}") from None
+        space.check({k: v for k, v in params.items() if k != "TRIAL_BUDGET"})
+        checked.append((params, metric))
+    for params, metric in checked:
+        trial = store.add_trial(exp_id, params, revision=exp.revision)
+        store.update_trial(exp_id, trial.id, message="imported")
+        if math.isfinite(metric.default):
+            store.set_final(exp_id, trial.id, metric.default, metric.whole)
+        store.set_trial_status(exp_id, trial.id, SUCCEEDED, message="imported")
+    return len(checked)

@@ -1,0 +1,126 @@
+"""Starting, resuming and re-running experiments: configuration + store + backend + loop.
+
+The CLI calls :func:`create_experiment` (so it can print the id before anything runs), then
+:func:`run_experiment`; ``resume`` and ``rerun-failed`` go through :func:`reopen_experiment`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from nniannot.errors import ConfigError
+from runner.assessors import make_assessor
+from runner.backends.base import Backend, TrialSpec
+from runner.backends.local import LocalBackend
+from runner.config import ExperimentConfig, default_tuner
+from runner.experiment import ExperimentLoop, Limits
+from runner.home import Home
+from runner.listener import Listener
+from runner.prepare import TrialLaunch, prepare_launch
+from runner.store import Experiment, Store, Trial, open_store
+from runner.tuners import make_tuner
+
+
+@dataclass
+class Session:
+    """An experiment ready to run: its record, configuration and how its trials start."""
+
+    home: Home
+    store: Store
+    experiment: Experiment
+    config: ExperimentConfig
+    launch: TrialLaunch
+
+    @property
+    def exp_id(self) -> str:
+        return self.experiment.id
+
+
+def create_experiment(cfg: ExperimentConfig, home: Home) -> Session:
+    """Check ``cfg``, prepare the trial command and record a new experiment (status CREATED)."""
+    cfg.check()
+    cfg.tuner = cfg.tuner or default_tuner()
+    launch = prepare_launch(cfg)
+    _check_algorithms(cfg, launch.search_space)
+    store = open_store(home.store_path)
+    name = cfg.name or os.path.basename(
+        cfg.script or next((t for t in cfg.command if t.endswith(".py")), "trial")
+    )
+    exp = store.create_experiment(
+        name=name, config={**cfg.to_json(), "launch": launch.to_json()}, search_space=launch.search_space,
+        command=launch.command, code_dir=cfg.code_dir, optimize_mode=cfg.optimize_mode, tuner=cfg.tuner,
+        assessor=cfg.assessor, max_trials=cfg.max_trials, max_duration=cfg.max_duration,
+        concurrency=cfg.concurrency,
+    )  # fmt: skip
+    return Session(home, store, exp, cfg, launch)
+
+
+def _check_algorithms(cfg: ExperimentConfig, space: dict[str, Any]) -> None:
+    """Build the tuner and assessor once so that a wrong name or argument fails before anything runs."""
+    make_tuner(
+        cfg.tuner or default_tuner(), space, optimize_mode=cfg.optimize_mode, seed=cfg.seed, **cfg.tuner_args
+    )
+    if cfg.assessor:
+        make_assessor(cfg.assessor, optimize_mode=cfg.optimize_mode, **cfg.assessor_args)
+
+
+def reopen_experiment(ref: str, home: Home) -> Session:
+    """The stored experiment ``ref`` (id, prefix or ``latest``) with its configuration, ready to run again."""
+    store = open_store(home.store_path)
+    exp = store.get_experiment(store.resolve(ref))
+    fields = {f.name for f in dataclasses.fields(ExperimentConfig)}
+    stored = {k: v for k, v in exp.config.items() if k in fields}
+    cfg = ExperimentConfig(**stored)
+    cfg.max_trials, cfg.max_duration, cfg.concurrency = exp.max_trials, exp.max_duration, exp.concurrency
+    try:
+        launch = prepare_launch(cfg)
+    except ConfigError as exc:
+        raise ConfigError(f"cannot run experiment {exp.id} again: {exc}") from None
+    launch.search_space = exp.search_space  # the tuner keeps the space its finished trials came from
+    return Session(home, store, exp, cfg, launch)
+
+
+def spec_maker(session: Session) -> Callable[[Trial], TrialSpec]:
+    trials_dir = session.home.trials_dir(session.exp_id)
+    launch, cfg = session.launch, session.config
+
+    def make(trial: Trial) -> TrialSpec:
+        return TrialSpec(
+            session.exp_id, trial.id, trial.seq, list(launch.command), launch.cwd,
+            os.path.join(trials_dir, trial.id), dict(trial.params), dict(launch.env), cfg.gpus_per_trial,
+        )  # fmt: skip
+
+    return make
+
+
+def run_experiment(
+    session: Session,
+    listener: Listener | None = None,
+    backend: Backend | None = None,
+    on_loop: Callable[[ExperimentLoop], None] | None = None,
+) -> str:
+    """Run the experiment until it ends; returns its final status. ``on_loop`` sees the loop first (to
+    install signal handlers that call ``request_stop``)."""
+    cfg = session.config
+    tuner = make_tuner(
+        cfg.tuner or default_tuner(), session.launch.search_space, optimize_mode=cfg.optimize_mode,
+        seed=cfg.seed, **cfg.tuner_args,
+    )  # fmt: skip
+    assessor = (
+        make_assessor(cfg.assessor, optimize_mode=cfg.optimize_mode, **cfg.assessor_args)
+        if cfg.assessor
+        else None
+    )
+    limits = Limits(cfg.max_trials, cfg.max_duration, cfg.concurrency)
+    with backend or LocalBackend(kill_grace=cfg.kill_grace) as active:
+        loop = ExperimentLoop(
+            session.store, session.exp_id, tuner=tuner, backend=active, make_spec=spec_maker(session),
+            limits=limits, assessor=assessor, listener=listener, revision=session.experiment.revision,
+        )  # fmt: skip
+        if on_loop is not None:
+            on_loop(loop)
+        return loop.run()

@@ -1,0 +1,92 @@
+"""``nni-annot trial``: one trial with given parameters, in the foreground, output to the terminal."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from typing import Any
+
+from nniannot import protocol
+from nniannot.errors import ConfigError
+from nniannot.searchspace import SearchSpace, short_names
+from runner.prepare import TrialLaunch
+
+
+def parse_params(params_json: str | None, pairs: tuple[str, ...], space: dict[str, Any]) -> dict[str, Any]:
+    """Parameters from ``--params JSON`` and ``--param name=value`` (short names allowed when unambiguous).
+
+    A value is read as JSON when it parses (``0.01``, ``true``, ``[1, 2]``), else taken as a string.
+    """
+    params: dict[str, Any] = {}
+    if params_json:
+        try:
+            loaded = json.loads(params_json)
+        except ValueError as exc:
+            raise ConfigError(f"--params is not valid JSON: {exc}") from None
+        if not isinstance(loaded, dict):
+            raise ConfigError("--params must be a JSON object of parameter values")
+        params.update(loaded)
+    names = short_names(list(space))
+    by_name: dict[str, str] = {}
+    for key, short in names.items():
+        for alias in {key, short}:
+            by_name[alias] = key
+    for pair in pairs:
+        name, sep, text = pair.partition("=")
+        if not sep:
+            raise ConfigError(f"--param must be NAME=VALUE, but got {pair!r}")
+        key = by_name.get(name.strip(), name.strip() if not space else None)
+        if key is None:
+            known = ", ".join(sorted(set(names.values()))) or "none"
+            raise ConfigError(f"unknown parameter {name!r}; the parameters are: {known}")
+        params[key] = _value(text)
+    return {key: params.get(key) for key in params}
+
+
+def _value(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def fill_missing(params: dict[str, Any], space: dict[str, Any], seed: int | None) -> list[str]:
+    """Sample the parameters the user did not give; returns their keys."""
+    if not space:
+        return []
+    parsed = SearchSpace.from_json(space)
+    sample = parsed.sample(random.Random(seed))
+    missing = [k for k in sample if k not in params]
+    for key in missing:
+        params[key] = sample[key]
+    parsed.check(params)
+    return missing
+
+
+@dataclass(frozen=True)
+class SingleResult:
+    exit_code: int
+    trial_dir: str
+    intermediates: list[Any]
+    final: Any
+    problems: list[str]
+
+
+def run_single(launch: TrialLaunch, params: dict[str, Any]) -> SingleResult:
+    """Run one trial with stdout/stderr inherited; read back what it reported."""
+    trial_dir = tempfile.mkdtemp(prefix="nniannot-trial-")
+    os.makedirs(os.path.join(trial_dir, ".nni"), exist_ok=True)
+    protocol.write_parameter_file(trial_dir, params)
+    env = {**os.environ, **launch.env, **protocol.trial_environment("STANDALONE", "TRIAL", trial_dir, 0)}
+    try:
+        code = subprocess.run(launch.command, cwd=launch.cwd, env=env, check=False).returncode
+    except OSError as exc:
+        raise ConfigError(f"cannot start {launch.command[0]!r}: {exc.strerror or exc}") from None
+    records, problems = protocol.MetricReader(os.path.join(trial_dir, protocol.METRICS_FILE)).poll()
+    inter = [r.value for r in records if r.kind == "PERIODICAL"]
+    finals = [r.value for r in records if r.kind == "FINAL"]
+    return SingleResult(code, trial_dir, inter, finals[0] if finals else None, problems)
