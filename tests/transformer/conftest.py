@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+import textwrap
+
+from transformer import TransformResult, transform
+
+
+def run(source: str, module: str = "train") -> TransformResult:
+    """Transform dedented source text."""
+    return transform(textwrap.dedent(source), module=module)

@@ -1,0 +1,63 @@
+"""Property tests: annotation parsing never crashes; scripts without annotations are left alone."""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from nniannot.searchspace import SearchSpace
+from transformer import transform
+
+_PIECES = st.sampled_from(
+    [
+        "nni.", "variable", "choice", "uniform", "randint", "function_choice", "mutable_layers",
+        "report_final_result", "(", ")", "[", "]", "{", "}", ",", "=", "name", ":", "layer_choice",
+        "layer_output", "optional_inputs", "optional_input_size", "1", "-2", "0.5", "2**-3", "x",
+        "self.h", "f(k=1)", "'s'", " ", "\n", "lambda: 0", "*", "**", ";", "@", "#", "\\",
+    ]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PIECES, max_size=25), st.sampled_from(["", "x = 1\n", "x += 1\n", "def f(): ...\n"]))
+def test_parsing_arbitrary_annotation_text_never_raises(pieces: list[str], after: str) -> None:
+    text = "".join(pieces).replace("'''", "")
+    source = f"'''@nni.{text}'''\n{after}"
+    result = transform(source)
+    for d in result.diagnostics:
+        assert d.path == "train.py" and d.line >= 1 and d.col >= 1
+    if result.ok:
+        compile(result.code, "train.py", "exec")
+        assert result.code.count("\n") == source.count("\n")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=200))
+def test_a_script_without_annotations_is_rewritten_to_itself(text: str) -> None:
+    source = text.replace("@nni.", "@nn.")
+    result = transform(source)
+    assert result.code == source
+    assert result.search_space == {}
+
+
+_NUMBER = st.integers(-50, 50)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(_NUMBER, st.sampled_from(["'a'", "True", "None", "[1, 2]", "f(x)"])), min_size=1, max_size=5),
+       _NUMBER, st.integers(1, 50))  # fmt: skip
+def test_generated_search_space_json_round_trips_through_the_types(
+    options: list, low: int, width: int
+) -> None:
+    opts = ", ".join(str(o) for o in options)
+    source = (
+        f"'''@nni.variable(nni.choice({opts}), name=a)'''\na = 1\n"
+        f"'''@nni.variable(nni.uniform({low}, {low + width}), name=b)'''\nb = 1\n"
+        f"'''@nni.variable(nni.randint({low}, {low + width}), name=c)'''\nc = 1\n"
+    )
+    result = transform(source)
+    assert result.ok, result.diagnostics
+    data = json.loads(json.dumps(result.search_space))
+    assert SearchSpace.from_json(data).to_json() == result.search_space
