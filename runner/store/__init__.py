@@ -16,6 +16,16 @@ Typical reader use::
 
 from __future__ import annotations
 
+from runner.store.query import (
+    StepSummary,
+    TrialPage,
+    TrialPoint,
+    TrialQuery,
+    intermediate_summary,
+    metric_keys,
+    query_trials,
+    trial_points,
+)
 from runner.store.reader import StoreReader
 from runner.store.records import (
     ACTION_KINDS,
@@ -83,10 +93,18 @@ __all__ = [
     "Experiment",
     "Intermediate",
     "StatusChange",
+    "StepSummary",
     "Store",
     "StoreReader",
     "Trial",
+    "TrialPage",
+    "TrialPoint",
+    "TrialQuery",
+    "intermediate_summary",
+    "metric_keys",
     "open_reader",
     "open_store",
     "owner_alive",
+    "query_trials",
+    "trial_points",
 ]

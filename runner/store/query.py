@@ -1,0 +1,223 @@
+"""Queries for browsing an experiment's trials: paged, sorted, filtered, and compact rows for charts.
+
+These read the same tables as :class:`~runner.store.reader.StoreReader` and never write. They exist for
+the viewer, which must answer a page of a 20,000-trial experiment in milliseconds: sorting and filtering
+happen in SQL (on JSON columns through SQLite's JSON functions), never by loading every trial.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from nniannot.errors import StoreError
+from runner.store.reader import StoreReader
+from runner.store.records import TRIAL_STATUSES, Trial
+
+# Sort keys that are plain columns; "param:<key>" and "metric:<key>" sort by a JSON field.
+SORT_COLUMNS = {
+    "seq": "seq",
+    "id": "id",
+    "status": "status",
+    "final": "final_default",
+    "duration": "(ended_at - started_at)",
+    "started": "started_at",
+    "ended": "ended_at",
+    "intermediates": "intermediate_count",
+}
+_RANGE = re.compile(r"^\s*(?P<lo>[^.]*?)\s*\.\.\s*(?P<hi>[^.]*?)\s*$")
+_COMPARE = re.compile(r"^\s*(?P<op><=|>=|<|>)\s*(?P<x>.+?)\s*$")
+_WORDS = {"true": 1, "false": 0}
+
+
+@dataclass(frozen=True)
+class TrialQuery:
+    """What page of trials to fetch.
+
+    Args:
+        statuses: statuses to keep (empty: all).
+        search: text that the id, status, parameters, final metric or message must contain (any case).
+        params: parameter key -> filter: ``v`` (equal), ``v1|v2`` (any of), ``lo..hi`` (inclusive range;
+            either end may be empty), ``>x``, ``>=x``, ``<x``, ``<=x``.
+        sort: a key of :data:`SORT_COLUMNS`, ``param:<key>`` or ``metric:<key>`` (a key of dict metrics).
+        descending: sort order; missing values always sort last.
+    """
+
+    statuses: tuple[str, ...] = ()
+    search: str = ""
+    params: dict[str, str] = field(default_factory=dict)
+    sort: str = "seq"
+    descending: bool = False
+    limit: int = 50
+    offset: int = 0
+    revision: int | None = None
+
+
+@dataclass(frozen=True)
+class TrialPage:
+    """One page of trials and the number of trials that match the query in all."""
+
+    total: int
+    trials: list[Trial]
+
+
+def _json_field(column: str, key: str) -> tuple[str, list[Any]]:
+    """SQL for the value of ``key`` in the JSON object ``column`` (any key text, always bound)."""
+    if '"' in key or "\\" in key:  # not expressible as a JSON path label: look it up by name
+        return f"(SELECT value FROM json_each({column}) WHERE key = ?)", [key]
+    return f"json_extract({column}, ?)", [f'$."{key}"']
+
+
+def _number(text: str) -> float | None:
+    word = text.strip().lower()
+    if word in _WORDS:
+        return float(_WORDS[word])
+    try:
+        return float(word)
+    except ValueError:
+        return None
+
+
+def _param_condition(key: str, expr: str) -> tuple[str, list[Any]]:
+    """SQL for one parameter filter (see :class:`TrialQuery`)."""
+    value, args = _json_field("params", key)
+    compare = _COMPARE.match(expr)
+    if compare and _number(compare["x"]) is not None:
+        return f"{value} {compare['op']} ?", [*args, _number(compare["x"])]
+    span = _RANGE.match(expr)
+    if span and (span["lo"] or span["hi"]):
+        lo, hi = _number(span["lo"] or "-inf"), _number(span["hi"] or "inf")
+        if lo is not None and hi is not None:
+            return f"{value} BETWEEN ? AND ?", [*args, lo, hi]
+    options = [o.strip() for o in expr.split("|") if o.strip()]
+    if not options:
+        return "1", []
+    parts, out = [], []
+    for option in options:
+        number = _number(option)
+        if number is not None:
+            parts.append(f"{value} = ?")
+            out += [*args, number]
+        parts.append(f"CAST({value} AS TEXT) = ?")
+        out += [*args, option]
+    return "(" + " OR ".join(parts) + ")", out
+
+
+def _where(exp_id: str, query: TrialQuery) -> tuple[str, list[Any]]:
+    clauses, args = ["experiment_id = ?"], [exp_id]
+    unknown = [s for s in query.statuses if s not in TRIAL_STATUSES]
+    if unknown:
+        raise StoreError(f"unknown trial status {unknown[0]!r}; statuses are {', '.join(TRIAL_STATUSES)}")
+    if query.statuses:
+        clauses.append(f"status IN ({', '.join('?' * len(query.statuses))})")
+        args += list(query.statuses)
+    if query.revision is not None:
+        clauses.append("revision = ?")
+        args.append(query.revision)
+    if query.search.strip():
+        like = "%" + query.search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        fields = ("id", "status", "params", "COALESCE(final_metric, '')", "COALESCE(message, '')")
+        clauses.append("(" + " OR ".join(f"{f} LIKE ? ESCAPE '\\'" for f in fields) + ")")
+        args += [like] * len(fields)
+    for key, expr in query.params.items():
+        sql, more = _param_condition(key, expr)
+        clauses.append(sql)
+        args += more
+    return " AND ".join(clauses), args
+
+
+def _order(query: TrialQuery) -> tuple[str, list[Any]]:
+    direction = "DESC" if query.descending else "ASC"
+    if query.sort in SORT_COLUMNS:
+        return f"{SORT_COLUMNS[query.sort]} {direction} NULLS LAST, seq", []
+    kind, _, key = query.sort.partition(":")
+    if kind in ("param", "metric") and key:
+        expr, args = _json_field("params" if kind == "param" else "final_metric", key)
+        if kind == "metric":  # a plain-number metric has no keys: json_each of a number is an error
+            expr = f"(CASE WHEN json_type(final_metric) = 'object' THEN {expr} END)"
+        return f"{expr} {direction} NULLS LAST, seq", args
+    raise StoreError(
+        f"cannot sort trials by {query.sort!r}; use {', '.join(SORT_COLUMNS)}, param:<key> or metric:<key>"
+    )
+
+
+def query_trials(reader: StoreReader, exp_id: str, query: TrialQuery) -> TrialPage:
+    """One page of ``exp_id``'s trials that match ``query``, sorted, and how many match in all."""
+    if query.limit < 0 or query.offset < 0:
+        raise StoreError(f"limit and offset must not be negative, but got {query.limit}, {query.offset}")
+    where, args = _where(exp_id, query)
+    order, order_args = _order(query)
+    total = reader._rows(f"SELECT COUNT(*) FROM trials WHERE {where}", args)[0][0]
+    rows = reader._rows(
+        f"SELECT * FROM trials WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
+        [*args, *order_args, query.limit, query.offset],
+        "query trials",
+    )
+    return TrialPage(int(total), [Trial.from_row(r) for r in rows])
+
+
+@dataclass(frozen=True)
+class TrialPoint:
+    """The few fields of a trial that charts need (cheaper than a whole :class:`Trial`)."""
+
+    id: str
+    seq: int
+    status: str
+    params: dict[str, Any]
+    final_default: float | None
+    final: Any
+    started_at: float | None
+    ended_at: float | None
+    intermediate_count: int
+
+
+def trial_points(reader: StoreReader, exp_id: str, revision: int | None = None) -> list[TrialPoint]:
+    """Every trial of ``exp_id`` (or of one revision) as a :class:`TrialPoint`, in seq order."""
+    sql = (
+        "SELECT id, seq, status, params, final_default, final_metric, started_at, ended_at,"
+        " intermediate_count FROM trials WHERE experiment_id = ?"
+    )
+    args: list[Any] = [exp_id]
+    if revision is not None:
+        sql, args = sql + " AND revision = ?", [*args, revision]
+    rows = reader._rows(sql + " ORDER BY seq", args, "read trials for charts")
+    return [TrialPoint(*r[:3], json.loads(r[3]), r[4], _decode(r[5]), *r[6:]) for r in rows]
+
+
+def _decode(text: str | None) -> Any:
+    return None if text is None else json.loads(text)
+
+
+def metric_keys(reader: StoreReader, exp_id: str) -> list[str]:
+    """The keys that dict final metrics of ``exp_id`` use, sorted ("default" included when present)."""
+    rows = reader._rows(
+        "SELECT DISTINCT j.key FROM trials, json_each(trials.final_metric) AS j"
+        " WHERE trials.experiment_id = ? AND json_type(trials.final_metric) = 'object'",
+        (exp_id,),
+        "read metric keys",
+    )
+    return sorted(str(r[0]) for r in rows)
+
+
+@dataclass(frozen=True)
+class StepSummary:
+    """Intermediate results at one step (report number) across an experiment's trials."""
+
+    step: int
+    count: int
+    low: float
+    mean: float
+    high: float
+
+
+def intermediate_summary(reader: StoreReader, exp_id: str) -> list[StepSummary]:
+    """For each step, how many trials reported it and the min, mean and max of their values."""
+    rows = reader._rows(
+        "SELECT seq, COUNT(*), MIN(value_default), AVG(value_default), MAX(value_default)"
+        " FROM intermediates WHERE experiment_id = ? GROUP BY seq ORDER BY seq",
+        (exp_id,),
+        "summarise intermediate results",
+    )
+    return [StepSummary(int(r[0]), int(r[1]), r[2], r[3], r[4]) for r in rows]

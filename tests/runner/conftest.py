@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+from click.testing import CliRunner
+
+from nniannot.cli import main
+
+
+@pytest.fixture
+def home(tmp_path):
+    return str(tmp_path / "home")
+
+
+@pytest.fixture
+def cli(home):
+    """Run nni-annot in-process with --home; returns the click Result (exit code checked by the caller)."""
+
+    def invoke(*args: str):
+        return CliRunner().invoke(
+            main, [*args, "--home", home] if args[0] != "run" else [args[0], "--home", home, *args[1:]]
+        )
+
+    return invoke
+
+
+def write(path, text: str) -> str:
+    path.write_text(textwrap.dedent(text).lstrip())
+    return str(path)
+
+
+def write_json(path, data) -> str:
+    path.write_text(json.dumps(data))
+    return str(path)
+
+
+def spawn(home: str, *args: str, cwd: str) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    return subprocess.Popen([sys.executable, "-m", "nniannot", *args, "--home", home], cwd=cwd, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+
+
+def wait_for(predicate, timeout: float = 120.0, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
