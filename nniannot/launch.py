@@ -11,7 +11,6 @@ and relative paths are the user's. Nothing is copied and no file of the project 
 
 from __future__ import annotations
 
-import hashlib
 import importlib.abc
 import importlib.machinery
 import importlib.util
@@ -27,6 +26,8 @@ _MARK = b"@nni."
 
 def cache_key(module: str, source: bytes) -> str:
     """The cache entry name of a module's rewritten code (changes with the module name or the source)."""
+    import hashlib  # only annotated modules are hashed
+
     digest = hashlib.sha256(f"{CACHE_FORMAT}\0{module}\0".encode())
     digest.update(source)
     return digest.hexdigest()

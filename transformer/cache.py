@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
-import tempfile
 
 
 def store(entry: str, code: str) -> None:
     """Write one cache entry atomically; a cache that cannot be written only costs speed later."""
+    import tempfile  # only when something is written
+
     directory = os.path.dirname(entry)
     try:
         os.makedirs(directory, exist_ok=True)

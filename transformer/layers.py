@@ -6,8 +6,6 @@ import ast
 import difflib
 from typing import TYPE_CHECKING
 
-from nniannot.errors import SearchSpaceError
-from nniannot.searchspace import parse_param
 from transformer import render
 from transformer.records import LAYER_FIELDS, LayerChoice, LayerSpec, MutableLayers
 
@@ -34,13 +32,16 @@ def parse_mutable_layers(ctx: Context, call: ast.Call) -> MutableLayers | None:
             layers.append(layer)
     if ctx.failed:
         return None
-    record = MutableLayers(key, tuple(layers))
-    try:
-        parse_param(key, record.spec())
-    except SearchSpaceError as exc:
-        ctx.error(call, "`@nni.mutable_layers`: " + str(exc).split(": ", 1)[-1])
-        return None
-    return record
+    for arg, layer in zip(call.args, layers):
+        low, high = (layer.size, layer.size) if isinstance(layer.size, int) else layer.size
+        if not 0 <= low <= high <= len(layer.optional_inputs):
+            ctx.error(
+                arg,
+                "`0 <= min <= max <= len(optional_inputs)` must hold for `optional_input_size`, but got "
+                f"{list(layer.size) if isinstance(layer.size, tuple) else layer.size} with "
+                f"{len(layer.optional_inputs)} optional input(s)",
+            )
+    return None if ctx.failed else MutableLayers(key, tuple(layers))
 
 
 def _layer(ctx: Context, node: ast.expr, name: str) -> LayerSpec | None:

@@ -1,4 +1,4 @@
-"""Typed records of parsed annotations.
+"""Typed records of parsed annotations (named tuples: cheap to define, which keeps the CLI fast).
 
 Each record knows its place in the file (``loc``) and holds what the search-space builder and the rewriter
 need: keys, JSON values (labels) and single-line Python expressions for the trial code.
@@ -7,8 +7,7 @@ need: keys, JSON values (labels) and single-line Python expressions for the tria
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 ANNOTATIONS = (
     "variable",
@@ -34,16 +33,14 @@ SAMPLERS = ("choice", *NUMERIC_SAMPLERS)
 LAYER_FIELDS = ("layer_choice", "fixed_inputs", "optional_inputs", "optional_input_size", "layer_output")
 
 
-@dataclass(frozen=True)
-class Loc:
+class Loc(NamedTuple):
     """A place in the file: 1-based line, 1-based character column."""
 
     line: int
     col: int
 
 
-@dataclass(frozen=True)
-class Option:
+class Option(NamedTuple):
     """One option of a choice: its label in the search space and its expression in the trial code."""
 
     label: Any
@@ -51,8 +48,7 @@ class Option:
     nested: Sampler | None = None
 
 
-@dataclass(frozen=True)
-class Sampler:
+class Sampler(NamedTuple):
     """An ``nni.<sampler>(...)`` call; ``numbers`` for numeric samplers, ``options`` for ``choice``."""
 
     kind: str
@@ -77,22 +73,19 @@ class Sampler:
         return out
 
 
-@dataclass(frozen=True)
-class Variable:
+class Variable(NamedTuple):
     name: str
     name_node: ast.expr
     sampler: Sampler
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(NamedTuple):
     label: Any
     code: str
     dump: str
 
 
-@dataclass(frozen=True)
-class FunctionChoice:
+class FunctionChoice(NamedTuple):
     name: str
     key: str
     candidates: tuple[Candidate, ...]
@@ -101,23 +94,20 @@ class FunctionChoice:
         return {"_type": "choice", "_value": [c.label for c in self.candidates]}
 
 
-@dataclass(frozen=True)
-class Call:
+class Call(NamedTuple):
     """An annotation that expands in place to one runtime call (reports, get_next_parameter)."""
 
     function: str
     args: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class LayerChoice:
+class LayerChoice(NamedTuple):
     label: str
     func: str
     kwargs: tuple[tuple[str, str], ...]
 
 
-@dataclass(frozen=True)
-class LayerSpec:
+class LayerSpec(NamedTuple):
     name: str
     choices: tuple[LayerChoice, ...]
     fixed_inputs: tuple[str, ...]
@@ -126,8 +116,7 @@ class LayerSpec:
     output: str
 
 
-@dataclass(frozen=True)
-class MutableLayers:
+class MutableLayers(NamedTuple):
     key: str
     layers: tuple[LayerSpec, ...]
 
@@ -142,22 +131,23 @@ class MutableLayers:
         return {"_type": "mutable_layer", "_value": value}
 
 
-@dataclass(frozen=True)
-class Nothing:
+class Nothing(NamedTuple):
     """An annotation that expands to nothing (``training_update``)."""
+
+    kind: str = "nothing"
 
 
 Record = Variable | FunctionChoice | Call | MutableLayers | Nothing
 
 
-@dataclass
 class Annotation:
     """One annotation string statement, parsed. ``record`` is None when it had errors."""
 
-    stmt: ast.Expr
-    kind: str
-    loc: Loc
-    target: ast.stmt | None
-    record: Record | None = None
-    edits_ok: bool = True
-    notes: list[str] = field(default_factory=list)
+    __slots__ = ("kind", "loc", "record", "stmt", "target")
+
+    def __init__(self, stmt: ast.Expr, kind: str, loc: Loc, target: ast.stmt | None) -> None:
+        self.stmt = stmt
+        self.kind = kind
+        self.loc = loc
+        self.target = target
+        self.record: Record | None = None

@@ -120,6 +120,12 @@ CASES = [
         60,
         "must be a bare variable name",
     ),
+    (
+        f"{A}mutable_layers({{layer_choice: [f()], optional_inputs: [x], optional_input_size: 2, layer_output: o}})'''\n",
+        1,
+        24,
+        "`0 <= min <= max <= len(optional_inputs)` must hold",
+    ),
     (f"{A}variable(nni.choice(1, name=x)'''\nx = 1\n", 1, 17, "not valid Python"),
 ]
 
