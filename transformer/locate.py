@@ -49,7 +49,7 @@ def _walk(block: list[ast.stmt], sites: list[Site], imports: list[ast.Import | a
         if kind is ast.Expr:
             if is_annotation(stmt):
                 target = block[i + 1] if i + 1 < len(block) else None
-                sites.append(Site(stmt, stmt.value.value, target))  # type: ignore[attr-defined]
+                sites.append(Site(stmt, stmt.value.value, target))  # type: ignore[attr-defined, arg-type]
             continue
         if kind is ast.Import or kind is ast.ImportFrom:
             imports.append(stmt)  # type: ignore[arg-type]
