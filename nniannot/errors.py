@@ -7,24 +7,34 @@ values (file, line, column, message, the source line) printed compiler-style, so
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections import namedtuple
+
+TYPE_CHECKING = False  # a trial imports this module: `typing` and `dataclasses` would add ~15 ms
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+_DiagnosticFields = namedtuple(
+    "_DiagnosticFields",
+    ["path", "line", "col", "message", "severity", "source_line"],
+    defaults=("error", None),
+)
 
 
-@dataclass(frozen=True)
-class Diagnostic:
-    """A problem found at a place in a source file.
+class Diagnostic(_DiagnosticFields):
+    """A problem found at a place in a source file (immutable; compares and hashes by value).
 
-    ``line`` and ``col`` are 1-based; ``col`` 0 means the whole line. ``source_line`` is the text of that
-    line (without its newline) so that the caret can be drawn without reading the file again.
+    Fields: ``path``, ``line`` and ``col`` (1-based; ``col`` 0 means the whole line), ``message``,
+    ``severity`` (``"error"`` or ``"warning"``, default error) and ``source_line``, the text of that line
+    without its newline, so that the caret can be drawn without reading the file again.
     """
 
+    __slots__ = ()
     path: str
     line: int
     col: int
     message: str
-    severity: str = "error"  # "error" | "warning"
-    source_line: str | None = None
+    severity: str
+    source_line: str | None
 
     def format(self) -> str:
         """Render as ``path:line:col: severity: message``, then the line and a caret under the column."""

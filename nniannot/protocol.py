@@ -10,10 +10,13 @@ from __future__ import annotations
 import json
 import math
 import os
-from dataclasses import dataclass
-from typing import Any
+from collections import namedtuple
 
 from nniannot.errors import ProtocolError
+
+TYPE_CHECKING = False  # trials import this module: keep `typing` and `dataclasses` off their start-up
+if TYPE_CHECKING:
+    from typing import Any
 
 ENV_PLATFORM = "NNI_PLATFORM"
 ENV_EXP_ID = "NNI_EXP_ID"
@@ -93,20 +96,22 @@ def encode_metric(value: Any, *, kind: str, sequence: int, parameter_id: Any, tr
     return b"%s%06d%s" % (_MAGIC, len(data), data)
 
 
-@dataclass(frozen=True)
-class MetricRecord:
+class MetricRecord(
+    namedtuple("MetricRecord", ["kind", "sequence", "value", "parameter_id"], defaults=(None,))
+):
     """One decoded metric: ``kind`` is PERIODICAL or FINAL; ``value`` is the trial's metric as reported."""
 
+    __slots__ = ()
     kind: str
     sequence: int
     value: Any
-    parameter_id: Any = None
+    parameter_id: Any
 
 
-@dataclass(frozen=True)
-class Metric:
+class Metric(namedtuple("Metric", ["default", "whole"])):
     """A metric checked for ranking: ``default`` is the number tuners use; ``whole`` is what was reported."""
 
+    __slots__ = ()
     default: float
     whole: Any
 

@@ -10,9 +10,12 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from typing import Any
 
 from nniannot import protocol
+
+TYPE_CHECKING = False  # every trial imports this module: keep `typing` off its start-up
+if TYPE_CHECKING:
+    from typing import Any
 
 _lock = threading.Lock()
 _state: dict[str, Any] = {"record": None, "sequence": 0, "metrics": None}
