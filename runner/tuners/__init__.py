@@ -20,6 +20,9 @@ TUNERS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "grid": ("runner.tuners.grid", "GridTuner", ("gridsearch",)),
     "batch": ("runner.tuners.batch", "BatchTuner", ("batchtuner",)),
     "tpe": ("runner.tuners.tpe", "TpeTuner", ("tpetuner",)),
+    "gp": ("runner.tuners.gp", "GpTuner", ("gptuner", "gaussianprocess")),
+    "anneal": ("runner.tuners.anneal", "AnnealTuner", ("annealtuner",)),
+    "evolution": ("runner.tuners.evolution", "EvolutionTuner", ("evolutiontuner", "regularizedevolution")),
 }
 
 

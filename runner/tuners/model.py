@@ -11,7 +11,6 @@ from abc import abstractmethod
 from typing import Any
 
 import numpy as np
-from scipy.stats import qmc
 
 from nniannot.searchspace import SearchSpace
 from runner.tuners.base import Tuner
@@ -110,7 +109,7 @@ class EncodedTuner(Tuner):
         d = self.encoding.n_dims
         if d == 0:
             return np.zeros((0, 0))
-        u = qmc.LatinHypercube(d=d, rng=self.rng).random(n)
+        u = latin_hypercube(self.rng, n, d)
         for j, dim in enumerate(self.encoding.dims):
             if dim.is_cat:
                 u[:, j] = np.floor(u[:, j] * dim.size)
@@ -142,3 +141,9 @@ def finite_losses(y: np.ndarray) -> np.ndarray:
     ok = np.isfinite(y)
     worst = float(y[ok].max()) if ok.any() else 0.0
     return np.where(ok, y, worst)
+
+
+def latin_hypercube(rng: np.random.Generator, n: int, d: int) -> np.ndarray:
+    """``n`` points in ``[0, 1)^d``, one in each of the ``n`` equal slices of every coordinate."""
+    slices = np.argsort(rng.random((n, d)), axis=0)
+    return (slices + rng.random((n, d))) / n
