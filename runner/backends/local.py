@@ -3,7 +3,7 @@
 A waiter thread per trial sees its exit at once; one poller thread reads every running trial's metrics file
 every ``poll_interval`` seconds (50 ms by default), and the file is drained one last time after the exit
 so no metric is lost. Cancelling sends SIGTERM to the trial's process group, then SIGKILL after
-``kill_grace`` seconds.
+``kill_grace`` seconds. Python trials start warm when they can (see :mod:`runner.backends.warm`).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typing import IO
 
 from nniannot import protocol
 from nniannot.errors import BackendError
+from runner.backends import warm
 from runner.backends.base import FINISHED, METRIC, STARTED, Backend, TrialEvent, TrialSpec
 
 STDERR_TAIL_BYTES = 4000
@@ -67,9 +68,20 @@ class LocalBackend(Backend):
     """Runs each trial as ``spec.command`` in ``spec.cwd``; stdout/stderr go to files in the trial dir."""
 
     def __init__(
-        self, *, poll_interval: float = 0.05, kill_grace: float = 5.0, gpu_ids: list[str] | None = None
+        self,
+        *,
+        poll_interval: float = 0.05,
+        kill_grace: float = 5.0,
+        gpu_ids: list[str] | None = None,
+        warm_start: bool = True,
+        spares: int = 2,
     ) -> None:
         self.poll_interval = poll_interval
+        self.warm_start = warm_start and spares > 0
+        # interpreters waiting to become trials; started now so that the first trials start warm too
+        self._spares: deque[subprocess.Popen[bytes]] = deque(
+            warm.start_spare() for _ in range(spares if self.warm_start else 0)
+        )
         self.kill_grace = kill_grace
         self._gpu_ids = gpu_ids
         self._free_gpus: deque[str] | None = None
@@ -121,15 +133,7 @@ class LocalBackend(Backend):
         if spec.gpus:
             env["CUDA_VISIBLE_DEVICES"] = ",".join(gpus)
         try:
-            proc = subprocess.Popen(
-                spec.command,
-                cwd=spec.cwd,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=files[0],
-                stderr=files[1],
-                start_new_session=True,  # its own process group: a kill reaches its children too
-            )
+            proc = self._launch(spec, env, files)
         except OSError as exc:
             for f in files:
                 f.close()
@@ -143,6 +147,32 @@ class LocalBackend(Backend):
         waiter = threading.Thread(target=self._wait, args=(run,), name=f"trial-{spec.trial_id}", daemon=True)
         self._threads.append(waiter)
         waiter.start()
+
+    def _launch(
+        self, spec: TrialSpec, env: dict[str, str], files: list[IO[bytes]]
+    ) -> subprocess.Popen[bytes]:
+        """Start the trial: in the waiting spare interpreter if it can, else as a new process."""
+        form = warm.warm_form(spec.command, env) if self.warm_start else None
+        spare = self._spares.popleft() if form is not None and self._spares else None
+        if form is not None:
+            self._spares.append(warm.start_spare())  # boots while this trial runs, ready for a later one
+        if spare is not None and form is not None:
+            out, err = (os.path.join(spec.trial_dir, n) for n in ("stdout", "stderr"))
+            try:
+                warm.assign(spare, form, spec.cwd, env, out, err)
+                return spare
+            except OSError:
+                spare.kill()
+                spare.wait()
+        return subprocess.Popen(
+            spec.command,
+            cwd=spec.cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=files[0],
+            stderr=files[1],
+            start_new_session=True,  # its own process group: a kill reaches its children too
+        )
 
     @staticmethod
     def _prepare(spec: TrialSpec) -> list[IO[bytes]]:
@@ -226,6 +256,10 @@ class LocalBackend(Backend):
             thread.join(self.kill_grace + 10)
         self._closed.set()
         self._poller.join(5)
+        with self._lock:
+            spares, self._spares = list(self._spares), deque()
+        for spare in spares:
+            warm.retire(spare)
 
 
 def _signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:

@@ -27,7 +27,7 @@ SORT_COLUMNS = {
     "ended": "ended_at",
     "intermediates": "intermediate_count",
 }
-_RANGE = re.compile(r"^\s*(?P<lo>[^.]*?)\s*\.\.\s*(?P<hi>[^.]*?)\s*$")
+_RANGE = re.compile(r"^\s*(?P<lo>.*?)\s*\.\.\s*(?P<hi>.*?)\s*$")
 _COMPARE = re.compile(r"^\s*(?P<op><=|>=|<|>)\s*(?P<x>.+?)\s*$")
 _WORDS = {"true": 1, "false": 0}
 
@@ -43,6 +43,7 @@ class TrialQuery:
             either end may be empty), ``>x``, ``>=x``, ``<x``, ``<=x``.
         sort: a key of :data:`SORT_COLUMNS`, ``param:<key>`` or ``metric:<key>`` (a key of dict metrics).
         descending: sort order; missing values always sort last.
+        limit/offset: the page (``limit`` None: every matching trial).
     """
 
     statuses: tuple[str, ...] = ()
@@ -50,7 +51,7 @@ class TrialQuery:
     params: dict[str, str] = field(default_factory=dict)
     sort: str = "seq"
     descending: bool = False
-    limit: int = 50
+    limit: int | None = 50
     offset: int = 0
     revision: int | None = None
 
@@ -145,14 +146,14 @@ def _order(query: TrialQuery) -> tuple[str, list[Any]]:
 
 def query_trials(reader: StoreReader, exp_id: str, query: TrialQuery) -> TrialPage:
     """One page of ``exp_id``'s trials that match ``query``, sorted, and how many match in all."""
-    if query.limit < 0 or query.offset < 0:
+    if (query.limit is not None and query.limit < 0) or query.offset < 0:
         raise StoreError(f"limit and offset must not be negative, but got {query.limit}, {query.offset}")
     where, args = _where(exp_id, query)
     order, order_args = _order(query)
     total = reader._rows(f"SELECT COUNT(*) FROM trials WHERE {where}", args)[0][0]
     rows = reader._rows(
         f"SELECT * FROM trials WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
-        [*args, *order_args, query.limit, query.offset],
+        [*args, *order_args, -1 if query.limit is None else query.limit, query.offset],
         "query trials",
     )
     return TrialPage(int(total), [Trial.from_row(r) for r in rows])

@@ -93,3 +93,38 @@ def test_gpus_are_assigned_exclusively(tmp_path):
     assert order.index(("started", "g3")) > min(
         order.index(("finished", "g1")), order.index(("finished", "g2"))
     )
+
+
+PROBE = """
+import json, os, sys
+import helper  # a module next to the script: the script's folder is on sys.path
+print(json.dumps({"name": __name__, "argv": sys.argv, "cwd": os.getcwd(), "file": os.path.basename(__file__),
+                  "extra": os.environ.get("EXTRA_VAR"), "helper": helper.VALUE,
+                  "stdin": sys.stdin.read()}))
+sys.stderr.write("to stderr\\n")
+raise SystemExit(int(sys.argv[1]))
+"""
+
+
+def test_warm_and_cold_starts_look_the_same_to_the_trial(tmp_path):
+    code_dir = tmp_path / "code"
+    code_dir.mkdir()
+    (code_dir / "probe.py").write_text(PROBE)
+    (code_dir / "helper.py").write_text("VALUE = 42\n")
+    outputs = {}
+    for warm_start in (True, False):
+        with LocalBackend(warm_start=warm_start) as backend:
+            name = f"w{int(warm_start)}"
+            spec = TrialSpec("EXP", name, 0, [sys.executable, str(code_dir / "probe.py"), "7"], str(tmp_path),
+                             str(tmp_path / name), {}, {"EXTRA_VAR": "yes"})  # fmt: skip
+            backend.submit(spec)
+            (end,) = [e for e in _wait_end(backend, name) if e.kind == FINISHED]
+        outputs[warm_start] = (
+            json.loads((tmp_path / name / "stdout").read_text()),
+            end.exit_code,
+            end.stderr_tail,
+        )
+    assert outputs[True] == outputs[False]
+    seen, code, tail = outputs[True]
+    assert seen["name"] == "__main__" and seen["argv"][1:] == ["7"] and seen["cwd"] == str(tmp_path)
+    assert (seen["extra"], seen["helper"], seen["stdin"], code, tail) == ("yes", 42, "", 7, "to stderr\n")
