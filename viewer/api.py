@@ -1,0 +1,184 @@
+"""The read-only JSON API under ``/api/`` (see docs/api.md). Actions live in :mod:`viewer.api_actions`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, jsonify, request
+
+from nniannot.errors import StoreError
+from runner.store import intermediate_summary, metric_keys, query_trials, trial_points
+from viewer import analysis, serialize, tablequery
+from viewer.architecture import architecture
+from viewer.db import get_trial, reader
+from viewer.diff import code_diff
+from viewer.logs import read_tail, resolve_log
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+MAX_CHANGED_INTERMEDIATES = 5000
+
+
+def _exp_id(ref: str) -> str:
+    return reader().resolve(ref)
+
+
+@bp.get("/experiments")
+def experiments() -> Any:
+    return jsonify({"experiments": [serialize.experiment_summary(e) for e in reader().list_experiments()]})
+
+
+@bp.get("/experiments/<ref>")
+def experiment(ref: str) -> Any:
+    exp = reader().get_experiment(_exp_id(ref))
+    return jsonify(serialize.experiment_detail(exp, metric_keys(reader(), exp.id)))
+
+
+@bp.get("/experiments/<ref>/best")
+def best(ref: str) -> Any:
+    k = tablequery._int(request.args, "k", 10, 1, 1000)
+    trials = reader().list_trials(_exp_id(ref), order_by="best", limit=k)
+    return jsonify({"trials": [serialize.trial_row(t) for t in trials if t.final_default is not None]})
+
+
+def _table(ref: str, everything: bool) -> tuple[Any, list[dict[str, Any]], list[str], dict[str, str], int]:
+    exp = reader().get_experiment(_exp_id(ref))
+    query = tablequery.parse_query(request.args, everything=everything)
+    try:
+        page = query_trials(reader(), exp.id, query)
+    except StoreError as exc:  # a bad sort key or status in the URL
+        raise tablequery.BadQuery(str(exc)) from None
+    shorts = {c["key"]: c["short"] for c in serialize.param_columns(exp.search_space)}
+    cols = tablequery.columns(request.args, list(shorts))
+    return exp, [serialize.trial_row(t) for t in page.trials], cols, shorts, page.total
+
+
+@bp.get("/experiments/<ref>/trials")
+def trials(ref: str) -> Any:
+    exp, rows, cols, _shorts, total = _table(ref, everything=False)
+    query = tablequery.parse_query(request.args)
+    return jsonify({"total": total, "offset": query.offset, "limit": query.limit, "columns": cols,
+                    "change_seq": exp.change_seq, "trials": rows})  # fmt: skip
+
+
+@bp.get("/experiments/<ref>/trials.csv")
+def trials_csv(ref: str) -> Response:
+    exp, rows, cols, shorts, _ = _table(ref, everything=True)
+    return Response(
+        tablequery.to_csv(rows, cols, shorts),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{exp.id}-trials.csv"'},
+    )
+
+
+@bp.get("/experiments/<ref>/trials.json")
+def trials_json(ref: str) -> Response:
+    exp, rows, cols, shorts, _ = _table(ref, everything=True)
+    response = jsonify(tablequery.to_json_rows(rows, cols, shorts))
+    response.headers["Content-Disposition"] = f'attachment; filename="{exp.id}-trials.json"'
+    return response
+
+
+@bp.get("/experiments/<ref>/trials/<trial_id>")
+def trial(ref: str, trial_id: str) -> Any:
+    exp_id = _exp_id(ref)
+    found = get_trial(exp_id, trial_id)
+    return jsonify({
+        **serialize.trial_detail(found),
+        "intermediates": [{"seq": i.seq, "default": i.default, "value": i.value}
+                          for i in reader().intermediates(exp_id, trial_id)],
+        "history": [{"status": h.status, "at": h.at, "message": h.message}
+                    for h in reader().status_history(exp_id, trial_id)],
+    })  # fmt: skip
+
+
+@bp.get("/experiments/<ref>/trials/<trial_id>/log/<path:name>")
+def log(ref: str, trial_id: str, name: str) -> Response:
+    found = get_trial(_exp_id(ref), trial_id)
+    path = resolve_log(found.dir, name)
+    tail = request.args.get("tail", "65536")
+    text = read_tail(
+        path, None if tail == "all" else tablequery._int(request.args, "tail", 65536, 1, 1 << 30)
+    )
+    response = Response(text.text, mimetype="text/plain")
+    response.headers["X-Log-Truncated"] = "1" if text.truncated else "0"
+    response.headers["X-Log-Size"] = str(text.size)
+    return response
+
+
+@bp.get("/experiments/<ref>/trials/<trial_id>/diff")
+def diff(ref: str, trial_id: str) -> Any:
+    return jsonify(code_diff(get_trial(_exp_id(ref), trial_id).command))
+
+
+@bp.get("/experiments/<ref>/changes")
+def changes(ref: str) -> Any:
+    since = tablequery._int(request.args, "since", 0, 0, 1 << 62)
+    found = reader().changes_since(_exp_id(ref), since)
+    inter = found.intermediates
+    return jsonify({
+        "change_seq": found.change_seq,
+        "experiment": serialize.experiment_summary(found.experiment),
+        "trials": [serialize.trial_row(t) for t in found.trials],
+        "intermediates": [[i.trial_id, i.seq, i.default] for i in inter[-MAX_CHANGED_INTERMEDIATES:]],
+        "intermediates_truncated": len(inter) > MAX_CHANGED_INTERMEDIATES,
+    })  # fmt: skip
+
+
+@bp.get("/experiments/<ref>/charts")
+def charts(ref: str) -> Any:
+    exp = reader().get_experiment(_exp_id(ref))
+    points = trial_points(reader(), exp.id)
+    shown = analysis.sample(points, int(current_app.config["CHART_POINTS"]), exp.optimize_mode)
+    axes = analysis.axes_of(serialize.param_columns(exp.search_space))
+    return jsonify({
+        "total": len(points),
+        "sampled": len(shown) < len(points),
+        "optimize_mode": exp.optimize_mode,
+        "change_seq": exp.change_seq,
+        "axes": [{**a, "values": analysis.axis_values(shown, a)} for a in axes],
+        "trials": {
+            "id": [p.id for p in shown], "seq": [p.seq for p in shown], "status": [p.status for p in shown],
+            "value": [p.final_default for p in shown],
+            "duration": [None if p.started_at is None or p.ended_at is None else p.ended_at - p.started_at
+                         for p in shown],
+            "intermediates": [p.intermediate_count for p in shown],
+        },
+        "best_history": analysis.best_history(points, exp.optimize_mode),
+        "importance": analysis.importance(points, axes),
+    })  # fmt: skip
+
+
+@bp.get("/experiments/<ref>/curves")
+def curves(ref: str) -> Any:
+    exp = reader().get_experiment(_exp_id(ref))
+    wanted = [t for t in request.args.get("trials", "").split(",") if t]
+    if wanted:
+        chosen = wanted[: int(current_app.config["CURVE_TRIALS"]) * 4]
+    else:
+        top = reader().list_trials(exp.id, order_by="best", limit=int(current_app.config["CURVE_TRIALS"]))
+        chosen = [t.id for t in top]
+    summary = intermediate_summary(reader(), exp.id)
+    return jsonify({
+        "curves": reader().curves(exp.id, chosen),
+        "selected": bool(wanted),
+        "summary": [[s.step, s.count, s.low, s.mean, s.high] for s in summary],
+    })  # fmt: skip
+
+
+@bp.get("/experiments/<ref>/architecture")
+def arch(ref: str) -> Any:
+    exp = reader().get_experiment(_exp_id(ref))
+    top = tablequery._int(request.args, "top", 20, 1, 100) / 100
+    return jsonify(architecture(exp.search_space, trial_points(reader(), exp.id), exp.optimize_mode, top))
+
+
+@bp.get("/experiments/<ref>/actions")
+def actions(ref: str) -> Any:
+    found = reader().actions(_exp_id(ref))
+    return jsonify({"actions": [{"id": a.id, "kind": a.kind, "payload": a.payload, "created_at": a.created_at,
+                                 "applied_at": a.applied_at, "result": a.result} for a in found]})  # fmt: skip
+
+
+@bp.route("/<path:rest>")
+def not_found(rest: str) -> Any:
+    abort(404, description=f"no API endpoint /api/{rest}")

@@ -1,0 +1,94 @@
+"""The HTML pages. Each renders what it can on the server and leaves tables and charts to its script,
+which reads the JSON API; page state (filters, sort, page, selection) lives in the URL query."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, render_template, request
+
+from runner.store import metric_keys
+from viewer import serialize, tablequery
+from viewer.db import get_trial, reader
+
+bp = Blueprint("pages", __name__)
+
+
+def _experiment(ref: str) -> Any:
+    return reader().get_experiment(reader().resolve(ref))
+
+
+def _page(template: str, exp: Any, **context: Any) -> str:
+    has_arch = any(
+        isinstance(s, dict) and s.get("_type") == "mutable_layer" for s in exp.search_space.values()
+    )
+    return render_template(
+        template, exp=exp, summary=serialize.experiment_summary(exp), has_arch=has_arch, **context
+    )
+
+
+@bp.get("/")
+def experiments() -> str:
+    rows = [serialize.experiment_summary(e) for e in reader().list_experiments()]
+    return render_template("experiments.html", experiments=rows, store_path=reader().path)
+
+
+@bp.get("/experiments/<ref>")
+def overview(ref: str) -> str:
+    exp = _experiment(ref)
+    k = tablequery._int(request.args, "k", 5, 1, 100)
+    best = [t for t in reader().list_trials(exp.id, order_by="best", limit=k) if t.final_default is not None]
+    return _page(
+        "overview.html",
+        exp,
+        k=k,
+        best=best,
+        columns=serialize.param_columns(exp.search_space),
+        tab="overview",
+    )
+
+
+@bp.get("/experiments/<ref>/trials")
+def trials(ref: str) -> str:
+    exp = _experiment(ref)
+    return _page(
+        "trials.html",
+        exp,
+        columns=serialize.param_columns(exp.search_space),
+        metric_keys=[k for k in metric_keys(reader(), exp.id) if k != "default"],
+        statuses=list(exp.counts),
+        tab="trials",
+    )
+
+
+@bp.get("/experiments/<ref>/charts")
+def charts(ref: str) -> str:
+    return _page("charts.html", _experiment(ref), tab="charts")
+
+
+@bp.get("/experiments/<ref>/architecture")
+def architecture(ref: str) -> str:
+    return _page("architecture.html", _experiment(ref), tab="architecture")
+
+
+@bp.get("/experiments/<ref>/trials/<trial_id>")
+def trial(ref: str, trial_id: str) -> str:
+    exp = _experiment(ref)
+    found = get_trial(exp.id, trial_id)
+    shorts = {c["key"]: c["short"] for c in serialize.param_columns(exp.search_space)}
+    return _page("trial.html", exp, trial=found, shorts=shorts, tab="trials")
+
+
+@bp.get("/experiments/<ref>/add")
+def add_trial(ref: str) -> str:
+    exp = _experiment(ref)
+    source = request.args.get("from")
+    start = get_trial(exp.id, source).params if source else (exp.best_params or {})
+    return _page(
+        "add.html",
+        exp,
+        columns=serialize.param_columns(exp.search_space),
+        start=start,
+        source=source,
+        tab="trials",
+    )

@@ -1,0 +1,74 @@
+// Trial detail: intermediate curve, log tails with "show all", copy parameters as Python, the code diff,
+// kill / re-run buttons for a running experiment, live refresh while the trial runs.
+"use strict";
+(() => {
+  const exp = encodeURIComponent(NA.expId);
+  const trialId = document.getElementById("trial-head").dataset.trial;
+  const base = `/api/experiments/${exp}/trials/${encodeURIComponent(trialId)}`;
+  const chart = NA.chart("chart-trial");
+  let points = [];
+
+  function draw() {
+    const c = NA.colors();
+    chart.setOption({ ...NA.chartBase(), grid: { left: 60, right: 20, top: 20, bottom: 40 },
+      tooltip: { ...NA.chartBase().tooltip, trigger: "axis", formatter: (ps) => ps.map((p) => `step ${NA.esc(p.value[0])}: ${NA.esc(NA.fmt(p.value[1]))}`).join("<br>") },
+      xAxis: { type: "value", name: "step", nameLocation: "middle", nameGap: 25, minInterval: 1, axisLine: { lineStyle: { color: c.muted } }, splitLine: { lineStyle: { color: c.line } } },
+      yAxis: { type: "value", scale: true, axisLine: { lineStyle: { color: c.muted } }, splitLine: { lineStyle: { color: c.line } } },
+      series: [{ type: "line", data: points, symbolSize: 5 }] }, true);
+  }
+  async function loadTrial() {
+    const t = await NA.getJSON(base);
+    points = t.intermediates.map((i) => [i.seq, i.default]);
+    draw();
+    return t;
+  }
+  async function loadLog(name, all) {
+    const node = document.getElementById("log-" + name);
+    try {
+      const response = await fetch(`${base}/log/${name}` + (all ? "?tail=all" : "?tail=16384"));
+      if (!response.ok) { const e = await response.json(); node.textContent = e.error; return; }
+      const text = await response.text();
+      const cut = response.headers.get("X-Log-Truncated") === "1";
+      node.textContent = (cut ? `… (showing the end of ${response.headers.get("X-Log-Size")} bytes)\n` : "") + (text || "(empty)");
+      node.scrollTop = node.scrollHeight;
+    } catch (err) { node.textContent = err.message; }
+  }
+  async function loadDiff() {
+    const box = document.getElementById("diff");
+    const d = await NA.getJSON(`${base}/diff`);
+    if (d.unavailable) { box.replaceChildren(NA.el("p", { class: "muted small" }, d.unavailable)); return; }
+    if (!d.files.length) { box.replaceChildren(NA.el("p", { class: "muted small" }, "No annotated files.")); return; }
+    box.replaceChildren(...d.files.flatMap((f) => {
+      const pre = NA.el("pre");
+      f.diff.split("\n").forEach((line) => {
+        const cls = line.startsWith("@@") ? "hunk" : line.startsWith("+") && !line.startsWith("+++") ? "add" : line.startsWith("-") && !line.startsWith("---") ? "del" : null;
+        pre.append(NA.el("span", { class: cls }, line + "\n"));
+      });
+      return [NA.el("h3", { class: "small mono" }, f.path), pre];
+    }));
+  }
+
+  document.querySelectorAll("button.show-all").forEach((b) => b.addEventListener("click", () => loadLog(b.dataset.log, true)));
+  document.getElementById("copy-python").addEventListener("click", async () => {
+    const text = document.getElementById("params-python").textContent;
+    try { await navigator.clipboard.writeText(text); NA.say("copied the parameters as Python"); }
+    catch (e) { const pre = document.getElementById("params-python"); pre.hidden = false; getSelection().selectAllChildren(pre); NA.say("select and copy the text below"); }
+  });
+  const kill = document.getElementById("kill-trial");
+  if (kill) kill.addEventListener("click", () => NA.action("kill_trial", { trial_id: trialId }, () => setTimeout(() => location.reload(), 400)));
+  const rerun = document.getElementById("rerun-trial");
+  if (rerun) rerun.addEventListener("click", () => NA.action("rerun_trial", { trial_id: trialId }));
+
+  loadTrial().catch((err) => NA.say(err.message, true));
+  ["stdout", "stderr"].forEach((n) => loadLog(n, false));
+  loadDiff().catch((err) => NA.say(err.message, true));
+  NA.onTheme(draw);
+  NA.live((changes) => {
+    const mine = changes.trials.find((t) => t.id === trialId);
+    if (!mine) return;
+    const badge = document.getElementById("trial-status");
+    badge.textContent = mine.status; badge.className = "badge s-" + mine.status;
+    loadTrial().catch(() => {});
+    ["stdout", "stderr"].forEach((n) => loadLog(n, false));
+  });
+})();
