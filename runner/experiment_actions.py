@@ -64,7 +64,8 @@ class ActionHandler:
         return "ok"
 
     def _update_limits(self, payload: dict[str, Any]) -> str:
-        limits, changes = self.loop.limits, {}
+        limits = self.loop.limits
+        changes: dict[str, Any] = {}
         if "max_trials" in payload:
             value = payload["max_trials"]
             if value is not None and (not isinstance(value, int) or value < 1):

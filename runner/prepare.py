@@ -80,7 +80,7 @@ def prepare_launch(cfg: ExperimentConfig, require_space: bool = True) -> TrialLa
                 "this nni-annot cannot transform annotated scripts (the transformer is missing)"
             )
     space: dict[str, Any] | None = dict(prepared.search_space) if prepared is not None else None
-    if space:
+    if space and prepared is not None:
         notes += [d.format() for d in prepared.diagnostics]
         if cfg.search_space:
             notes.append("the search space given is ignored: the script's annotations define it")
@@ -95,7 +95,7 @@ def prepare_launch(cfg: ExperimentConfig, require_space: bool = True) -> TrialLa
                 "(NNI's JSON format) or annotate the script"
             )
         space = dict(cfg.search_space or {})
-        base = cfg.command if not cfg.script else ["python", script, *args]
+        base = cfg.command if script is None or not cfg.script else ["python", script, *args]
         command = [sys.executable if i == 0 and is_python(tok) else tok for i, tok in enumerate(base)]
     if space:
         SearchSpace.from_json(space)  # raises SearchSpaceError naming the bad key

@@ -32,14 +32,14 @@ def parse_params(params_json: str | None, pairs: tuple[str, ...], space: dict[st
         params.update(loaded)
     names = short_names(list(space))
     by_name: dict[str, str] = {}
-    for key, short in names.items():
-        for alias in {key, short}:
-            by_name[alias] = key
+    for full, short in names.items():
+        for alias in {full, short}:
+            by_name[alias] = full
     for pair in pairs:
         name, sep, text = pair.partition("=")
         if not sep:
             raise ConfigError(f"--param must be NAME=VALUE, but got {pair!r}")
-        key = by_name.get(name.strip(), name.strip() if not space else None)
+        key: str | None = by_name.get(name.strip(), name.strip() if not space else None)
         if key is None:
             known = ", ".join(sorted(set(names.values()))) or "none"
             raise ConfigError(f"unknown parameter {name!r}; the parameters are: {known}")

@@ -170,8 +170,10 @@ def trial(script: str, script_args: tuple[str, ...], params_json: str | None, pa
     from runner.prepare import prepare_launch
     from runner.single import fill_missing, parse_params, run_single
 
-    cfg = ExperimentConfig(script=os.path.abspath(script), args=list(script_args), workdir=os.getcwd())
-    cfg.code_dir = os.path.dirname(cfg.script)
+    path = os.path.abspath(script)
+    cfg = ExperimentConfig(
+        script=path, args=list(script_args), workdir=os.getcwd(), code_dir=os.path.dirname(path)
+    )
     if search_space:
         cfg.search_space = load_search_space_file(search_space)
     launch = prepare_launch(cfg, require_space=False)

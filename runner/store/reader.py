@@ -199,7 +199,8 @@ class StoreReader:
     def _trial_filter(
         exp_id: str, status: str | Iterable[str] | None, revision: int | None
     ) -> tuple[str, list[Any]]:
-        where, args = "experiment_id = ?", [exp_id]
+        where: str = "experiment_id = ?"
+        args: list[Any] = [exp_id]
         if status is not None:
             wanted = [status] if isinstance(status, str) else list(status)
             where += f" AND status IN ({', '.join('?' * len(wanted))})" if wanted else " AND 0"
