@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import os
 
@@ -168,3 +169,35 @@ def test_actions_kill_and_limits(store, tmp_path):
     assert [t.status for t in trials] == [USER_CANCELED, SUCCEEDED, SUCCEEDED]
     assert store.get_experiment(exp.id).max_trials == 3
     assert all(a.result == "ok" for a in store.actions(exp.id))
+
+
+@pytest.mark.parametrize("tuner", ["random", "grid", "tpe", "anneal", "evolution", "gp", "batch"])
+def test_resume_feeds_every_tuner_the_past(store, tmp_path, tuner):
+    from runner.tuners import tuner_names
+
+    if tuner not in tuner_names():
+        pytest.skip(f"{tuner} is not registered")
+    space = {"c": {"_type": "choice", "_value": [1, 2, 3, 4, 5, 6, 7, 8]}}
+    if tuner == "batch":
+        space = {"combine_params": {"_type": "choice", "_value": [{"c": i} for i in range(1, 9)]}}
+
+    def handler(spec):
+        params = spec.parameters.get("combine_params", spec.parameters)
+        return Script(final=float(params["c"]))
+
+    exp = store.create_experiment(name="t", optimize_mode="maximize", search_space=space)
+    _run(
+        store,
+        tmp_path,
+        handler,
+        space=space,
+        tuner=tuner,
+        exp=exp,
+        limits=Limits(max_trials=3, concurrency=1),
+    )
+    _, status, _ = _run(store, tmp_path, handler, space=space, tuner=tuner, exp=exp,
+                        limits=Limits(max_trials=6, concurrency=2))  # fmt: skip
+    trials = store.list_trials(exp.id)
+    assert status == DONE and len(trials) == 6 and {t.status for t in trials} == {SUCCEEDED}
+    if tuner in ("grid", "batch"):  # deterministic tuners do not repeat what already ran
+        assert len({json.dumps(t.params, sort_keys=True) for t in trials}) == 6
