@@ -222,3 +222,23 @@ def test_bad_home_is_an_error_message(tmp_path):
     script = write(tmp_path / "train.py", ANNOTATED)
     result = CliRunner().invoke(main, ["run", script, "--home", str(blocker / "home"), "--max-trials", "1"])
     assert result.exit_code == 1 and result.output.startswith("error: ") and "Traceback" not in result.output
+
+
+def test_max_duration_cancels_running_trials(tmp_path, cli, home):
+    script = write(tmp_path / "forever.py", """
+        import time
+        import nni
+
+        nni.get_next_parameter()
+        nni.report_intermediate_result(1.0)
+        time.sleep(600)
+    """)  # fmt: skip
+    space = write_json(tmp_path / "ss.json", {"x": {"_type": "uniform", "_value": [0, 1]}})
+    result = cli("run", script, "--search-space", space, "--max-duration", "1s", "--concurrency", "2",
+                 "--tuner", "random")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    with _store(home) as store:
+        exp = store.get_experiment(_exp_id(result.output))
+        trials = store.list_trials(exp.id)
+    assert exp.status == "DONE" and exp.message == "reached the maximum duration"
+    assert len(trials) == 2 and {t.status for t in trials} == {"SYS_CANCELED"}
