@@ -66,7 +66,7 @@ class TrialPage:
 
 def _json_field(column: str, key: str) -> tuple[str, list[Any]]:
     """SQL for the value of ``key`` in the JSON object ``column`` (any key text, always bound)."""
-    if '"' in key or "\\" in key:  # not expressible as a JSON path label: look it up by name
+    if any(c in key for c in '"\\\x00'):  # not expressible as a JSON path label: look it up by name
         return f"(SELECT value FROM json_each({column}) WHERE key = ?)", [key]
     return f"json_extract({column}, ?)", [f'$."{key}"']
 
