@@ -217,8 +217,11 @@ def list_(as_json: bool, home: str | None) -> None:
 @click.command()
 @click.argument("exp")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (see docs/cli.md).")
+@click.option(
+    "--best-code", is_flag=True, help="Print the script with the best trial's values and layers in place."
+)
 @home_option
-def show(exp: str, as_json: bool, home: str | None) -> None:
+def show(exp: str, as_json: bool, best_code: bool, home: str | None) -> None:
     """Show an experiment: status, best trial and every trial."""
     from runner.manage import show_text
     from runner.reports import show_document
@@ -226,7 +229,11 @@ def show(exp: str, as_json: bool, home: str | None) -> None:
 
     with open_reader(_home(home).store_path) as reader:
         exp_id = reader.resolve(exp)
-        if as_json:
+        if best_code:
+            from runner.bestcode import best_code_text
+
+            click.echo(best_code_text(reader, exp_id), nl=False)
+        elif as_json:
             click.echo(json.dumps(show_document(reader, exp_id), indent=2))
         else:
             click.echo(show_text(reader, exp_id, _home(home).trials_dir(exp_id), home))
