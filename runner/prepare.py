@@ -39,6 +39,7 @@ class TrialLaunch:
     annotated: bool
     notes: list[str] = field(default_factory=list)
     fingerprint: str | None = None
+    files: list[str] = field(default_factory=list)  # the trial's own source files (entry, project modules)
 
     def to_json(self) -> dict[str, Any]:
         return {"command": self.command, "cwd": self.cwd, "env": self.env, "annotated": self.annotated}
@@ -103,5 +104,5 @@ def prepare_launch(cfg: ExperimentConfig, require_space: bool = True) -> TrialLa
     env, which = nni_environment(python)
     return TrialLaunch(
         command, cwd, env, space, prepared is not None and bool(prepared.search_space), [which, *notes],
-        getattr(prepared, "fingerprint", None),
+        getattr(prepared, "fingerprint", None), [str(p) for p in getattr(prepared, "files", [])],
     )  # fmt: skip

@@ -63,12 +63,18 @@ def _kv(pairs: tuple[str, ...], what: str) -> dict[str, Any]:
 @click.option("--gpus-per-trial", type=click.IntRange(min=0), help="GPUs per trial (CUDA_VISIBLE_DEVICES).")
 @click.option("--name", help="A name for the experiment.")
 @click.option("--plain", is_flag=True, help="Plain log lines even on a terminal.")
+@click.option("--watch", "watch_mode", is_flag=True, help="Rerun on every change (`nni-annot watch`).")
 @home_option
 def run(script: str | None, script_args: tuple[str, ...], config_file: str | None, home: str | None, plain: bool,
         **options: Any) -> None:  # fmt: skip
     """Tune SCRIPT (args after -- go to the script), or run the experiment a --config describes."""
     from runner.run import create_experiment
 
+    if options.pop("watch_mode", False):
+        from nniannot.cli.watch import start_watch
+
+        start_watch(script, script_args, config_file, home, options)
+        return
     cfg = _build_config(script, script_args, config_file, options)
     session = create_experiment(cfg, _home(home))
     click.echo(f"experiment {session.exp_id}")
