@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, render_template, request
+from werkzeug.wrappers import Response
 
 from runner.store import metric_keys
 from viewer import serialize, tablequery
@@ -25,6 +26,12 @@ def _page(template: str, exp: Any, **context: Any) -> str:
     return render_template(
         template, exp=exp, summary=serialize.experiment_summary(exp), has_arch=has_arch, **context
     )
+
+
+@bp.get("/favicon.ico")
+def favicon() -> Response:
+    """Browsers ask for it on every non-HTML page (JSON, logs)."""
+    return current_app.send_static_file("favicon.svg")
 
 
 @bp.get("/")

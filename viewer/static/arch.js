@@ -18,6 +18,8 @@
     const scale = Math.max(...effects, 0);
     block.layers.forEach((layer, li) => {
       const x = 260 * (li + 1);
+      nodes.push({ id: `layer:${layer.name}`, name: layer.name, x: x - 85, y: -60, symbolSize: 1, itemStyle: { opacity: 0 },
+        label: { show: true, color: c.muted, fontWeight: "bold" }, tip: `${layer.name}: choose one of ${layer.candidates.length} layers` });
       layer.inputs.forEach((inp, ii) => {
         const id = `in:${layer.name}:${inp.name}`;
         nodes.push({ id, name: inp.name, x: x - 170, y: 70 * ii, symbol: "roundRect", symbolSize: [70, 24], value: inp.top_share,

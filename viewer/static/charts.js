@@ -49,9 +49,9 @@
     const values = rows.map((r) => r[metricDim]);
     charts.parallel.setOption({
       ...NA.chartBase(),
-      parallel: { left: 60, right: 90, top: 40, bottom: 30, parallelAxisDefault: { nameLocation: "end", nameGap: 12 } },
+      parallel: { left: 60, right: 150, top: 40, bottom: 30, parallelAxisDefault: { nameLocation: "end", nameGap: 12 } },
       parallelAxis,
-      visualMap: { type: "continuous", dimension: metricDim, min: Math.min(...values), max: Math.max(...values), right: 0, top: "middle",
+      visualMap: { type: "continuous", dimension: metricDim, min: Math.min(...values), max: Math.max(...values), right: 10, top: "middle",
         calculable: true, textStyle: { color: c.muted }, formatter: (v) => NA.fmt(v), inRange: { color: c.dark ? ["#3b4a6b", "#7aa2ff", "#ffd166"] : ["#c9d3e6", "#2457c5", "#d1495b"] },
         inverse: sign < 0 },
       tooltip: { ...NA.chartBase().tooltip, trigger: "item", formatter: (p) => `trial ${NA.esc(p.data[metricDim + 1])}: ${NA.esc(NA.fmt(p.data[metricDim]))}` },

@@ -137,7 +137,7 @@
     saveState();
     try {
       const data = await NA.getJSON(`/api/experiments/${exp}/trials?${query(false)}`);
-      if (ticket === inflight) { render(data); NA.say(""); }
+      if (ticket === inflight) render(data);
     } catch (err) { NA.say(err.message, true); }
   }
 
