@@ -80,8 +80,8 @@ def start_watch(
 
 
 def _run_until_signal(session: Any) -> None:
-    previous: dict[int, Any] = {}
-    asked = []
+    previous: dict[signal.Signals, Any] = {}
+    asked: list[int] = []
 
     def handler(signum: int, frame: Any) -> None:
         if asked and signum == signal.SIGINT:
@@ -111,7 +111,7 @@ def _watch(script: str | None, script_args: tuple[str, ...], config_file: str | 
 watch = click.Command(
     "watch",
     callback=_watch,
-    params=[p for p in run_command.params if p.name != "watch_mode"] + WATCH_OPTIONS,
+    params=[*(p for p in run_command.params if p.name != "watch_mode"), *WATCH_OPTIONS],
     help="Run SCRIPT as `run` does, and again as a new revision whenever its code changes. "
     "Takes every option of `run`, and Ctrl-C stops it.",
     short_help="Rerun SCRIPT on every change of its code.",

@@ -16,6 +16,7 @@ Typical reader use::
 
 from __future__ import annotations
 
+from runner.store.lineage import revisions
 from runner.store.query import (
     StepSummary,
     TrialPage,
@@ -106,5 +107,6 @@ __all__ = [
     "open_store",
     "owner_alive",
     "query_trials",
+    "revisions",
     "trial_points",
 ]

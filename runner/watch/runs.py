@@ -25,8 +25,8 @@ class SharedLimits(Limits):
         self.total = limits.concurrency
         self._busy = busy
 
-    @property  # type: ignore[override]
-    def concurrency(self) -> int:
+    @property
+    def concurrency(self) -> int:  # type: ignore[override]
         return max(0, self.total - self._busy())
 
 
