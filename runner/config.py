@@ -78,6 +78,12 @@ class ExperimentConfig:
     name: str | None = None
     kill_grace: float = 5.0
     source: str = "options"  # options | nni-annot | nni-v1 | nni-v2
+    backend: str = "local"  # local | dask (see docs/cluster.md)
+    scheduler: str | None = None  # dask: the scheduler's address
+    local_workers: int | None = None  # dask: start a local cluster of this many worker processes instead
+    upload: list[str] = field(default_factory=list)  # dask: more files to ship (absolute, globs allowed)
+    shared_fs: bool = False  # dask: the workers see the runner's paths, nothing is shipped
+    retry_lost: bool = False  # dask: run a trial once more if its worker dies
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -95,7 +101,25 @@ class ExperimentConfig:
         self.optimize_mode = str(self.optimize_mode).lower()
         if not self.script and not self.command:
             raise ConfigError("no trial to run: give a script (nni-annot run train.py) or a trial command")
+        self._check_backend()
         return self
+
+    def _check_backend(self) -> None:
+        if self.backend not in ("local", "dask"):
+            raise ConfigError(f"backend must be local or dask, but got {self.backend!r}")
+        if self.local_workers is not None and self.local_workers < 1:
+            raise ConfigError(f"local workers must be at least 1, but got {self.local_workers}")
+        dask_only = {"scheduler": self.scheduler, "local workers": self.local_workers, "upload": self.upload,
+                     "shared fs": self.shared_fs, "retry lost": self.retry_lost}  # fmt: skip
+        given = [name for name, value in dask_only.items() if value]
+        if self.backend == "local" and given:
+            raise ConfigError(f"{', '.join(given)} only apply to the dask backend (--backend dask)")
+        if self.scheduler and self.local_workers:
+            raise ConfigError("give either a scheduler address or local workers, not both")
+        if self.backend == "dask" and not (
+            self.scheduler or self.local_workers or os.environ.get("DASK_SCHEDULER_ADDRESS")
+        ):
+            raise ConfigError("the dask backend needs a scheduler address (--scheduler) or --local-workers N")
 
 
 def split_command(command: Any, where: str) -> list[str]:

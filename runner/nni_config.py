@@ -36,6 +36,8 @@ _QUIET = {
 
 def detect(data: dict[str, Any]) -> str:
     """``"v1"``, ``"v2"`` or ``"own"`` (nni-annot's format) for a parsed YAML mapping."""
+    if "script" in data and "trialCommand" not in data:  # nni-annot's own, perhaps with a trainingService
+        return "own"
     if _V1_MARKERS & data.keys() or (isinstance(data.get("trial"), dict) and "command" in data["trial"]):
         return "v1"
     if _V2_MARKERS & data.keys():
@@ -159,7 +161,7 @@ def from_v1(data: dict[str, Any], base: str, path: str) -> tuple[ExperimentConfi
 def from_v2(data: dict[str, Any], base: str, path: str) -> tuple[ExperimentConfig, list[str]]:
     """Map an NNI v2 config (``trialCommand``, ``searchSpaceFile`` or inline ``searchSpace``, ...)."""
     reader, cfg = _Reader(data, ""), ExperimentConfig(source="nni-v2", max_trials=None)
-    warnings = _v2_training_service(reader.get("trainingService"), path)
+    warnings = _v2_training_service(cfg, reader.get("trainingService"), base, path)
     cfg.name = reader.get("experimentName")
     cfg.concurrency = _int(reader.get("trialConcurrency", 1), "trialConcurrency", path) or 1
     cfg.max_duration = parse_duration(reader.get("maxExperimentDuration"), "maxExperimentDuration")
@@ -185,12 +187,51 @@ def from_v2(data: dict[str, Any], base: str, path: str) -> tuple[ExperimentConfi
     return cfg, warnings + reader.leftovers(path)
 
 
-def _v2_training_service(value: Any, path: str) -> list[str]:
+def _v2_training_service(cfg: ExperimentConfig, value: Any, base: str, path: str) -> list[str]:
     services = value if isinstance(value, list) else [value]
     out: list[str] = []
     for service in services:
-        out += _platform(service, path, "trainingService.platform")
+        if isinstance(service, dict) and service.get("platform") == "dask":
+            cfg.backend = "dask"
+            out += dask_service(cfg, service, base, path)
+        else:
+            out += _platform(service, path, "trainingService.platform")
     return out
+
+
+_DASK_KEYS = {"scheduler": "scheduler", "localWorkers": "local_workers", "local_workers": "local_workers",
+              "upload": "upload", "sharedFs": "shared_fs", "shared_fs": "shared_fs", "retryLost": "retry_lost",
+              "retry_lost": "retry_lost"}  # fmt: skip
+
+
+def dask_service(
+    cfg: ExperimentConfig, service: dict[str, Any], base: str, path: str, where: str = "trainingService."
+) -> list[str]:
+    """Apply the dask settings of ``trainingService: {platform: dask, scheduler: ..., local_workers: ...,
+    upload: [...], shared_fs: ..., retry_lost: ...}`` (camelCase too); a warning for each unknown key.
+
+    Choosing the dask backend is the caller's business."""
+    warnings = []
+    for key, value in service.items():
+        attr = _DASK_KEYS.get(key)
+        if key == "platform" or value is None:
+            continue
+        if attr is None:
+            warnings.append(f"{path}: ignored: `{where}{key}` is not supported for dask")
+        elif attr == "upload":
+            items = value if isinstance(value, list) else [value]
+            cfg.upload += [resolve_path(base, item, f"{where}upload") for item in items]
+        elif attr == "local_workers":
+            cfg.local_workers = _int(value, f"{where}{key}", path)
+        elif attr == "scheduler":
+            if not isinstance(value, str):
+                raise ConfigError(f"{path}: `{where}scheduler` must be an address, but got {value!r}")
+            cfg.scheduler = value
+        else:
+            if not isinstance(value, bool):
+                raise ConfigError(f"{path}: `{where}{key}` must be true or false, but got {value!r}")
+            setattr(cfg, attr, value)
+    return warnings
 
 
 def script_of(

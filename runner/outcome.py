@@ -67,7 +67,7 @@ def decide(live: LiveTrial, exit_code: int | None, stderr_tail: str) -> Outcome:
     if live.stop_reason == STOP_DURATION:
         return Outcome(SYS_CANCELED, "the experiment reached its maximum duration", nan)
     if exit_code is None:
-        return Outcome(FAILED, f"could not start: {stderr_tail.strip() or 'unknown reason'}", nan)
+        return Outcome(FAILED, stderr_tail.strip() or "could not start", nan)  # the backend says why
     if exit_code != 0:
         return Outcome(FAILED, _exit_text(exit_code), nan)
     if live.final_problem is not None:

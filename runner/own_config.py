@@ -13,11 +13,13 @@ from runner.config import (
     resolve_path,
     split_command,
 )
+from runner.nni_config import dask_service
 
 _KEYS = (
     "script", "args", "command", "code_dir", "search_space", "use_annotation", "tuner", "tuner_args",
     "assessor", "assessor_args", "optimize_mode", "max_trials", "max_duration", "concurrency", "seed",
-    "gpus_per_trial", "name", "kill_grace",
+    "gpus_per_trial", "name", "kill_grace", "backend", "scheduler", "local_workers", "upload", "shared_fs",
+    "retry_lost", "trainingService",
 )  # fmt: skip
 
 
@@ -76,4 +78,26 @@ def from_yaml(data: dict[str, Any], base: str, path: str) -> tuple[ExperimentCon
     cfg.name = _typed(data, "name", str, path)
     grace = _typed(data, "kill_grace", (int, float), path)
     cfg.kill_grace = float(grace) if grace is not None else cfg.kill_grace
+    cfg.backend = _typed(data, "backend", str, path) or cfg.backend
+    warnings += _training_service(cfg, data, base, path)
     return cfg, warnings
+
+
+def _training_service(cfg: ExperimentConfig, data: dict[str, Any], base: str, path: str) -> list[str]:
+    """The dask settings: top-level keys, or NNI's ``trainingService: {platform: dask, ...}`` form."""
+    top = {
+        k: data[k] for k in ("scheduler", "local_workers", "upload", "shared_fs", "retry_lost") if k in data
+    }
+    warnings = dask_service(cfg, top, base, path, where="")
+    service = data.get("trainingService")
+    if service is None:
+        return warnings
+    platform = service.get("platform") if isinstance(service, dict) else None
+    if not isinstance(service, dict) or platform not in ("local", "dask"):
+        raise ConfigError(
+            f"{path}: `trainingService` must be {{platform: dask, scheduler: ...}} or {{platform: local}}"
+        )
+    if platform == "dask":
+        cfg.backend = "dask"
+        warnings += dask_service(cfg, service, base, path)
+    return warnings

@@ -97,6 +97,16 @@ def spec_maker(session: Session) -> Callable[[Trial], TrialSpec]:
     return make
 
 
+def make_backend(session: Session) -> Backend:
+    """The backend the configuration asks for: local processes, or a Dask cluster (imported only then)."""
+    cfg = session.config
+    if cfg.backend == "dask":
+        from runner.backends.dask import backend_for
+
+        return backend_for(cfg, session.launch)
+    return LocalBackend(kill_grace=cfg.kill_grace)
+
+
 def run_experiment(
     session: Session,
     listener: Listener | None = None,
@@ -116,7 +126,7 @@ def run_experiment(
         else None
     )
     limits = Limits(cfg.max_trials, cfg.max_duration, cfg.concurrency)
-    with backend or LocalBackend(kill_grace=cfg.kill_grace) as active:
+    with backend or make_backend(session) as active:
         loop = ExperimentLoop(
             session.store, session.exp_id, tuner=tuner, backend=active, make_spec=spec_maker(session),
             limits=limits, assessor=assessor, listener=listener, revision=session.experiment.revision,

@@ -62,6 +62,12 @@ def _kv(pairs: tuple[str, ...], what: str) -> dict[str, Any]:
 @click.option("--seed", type=int, help="Seed for the tuner.")
 @click.option("--gpus-per-trial", type=click.IntRange(min=0), help="GPUs per trial (CUDA_VISIBLE_DEVICES).")
 @click.option("--name", help="A name for the experiment.")
+@click.option("--backend", type=click.Choice(["local", "dask"]), help="Where trials run (default: local).")
+@click.option("--scheduler", metavar="ADDRESS", help="Dask scheduler, e.g. tcp://10.0.0.5:8786.")
+@click.option("--local-workers", type=click.IntRange(min=1), metavar="N", help="Dask: a local cluster of N.")
+@click.option("--upload", multiple=True, metavar="PATH", help="Dask: also ship this file, folder or glob.")
+@click.option("--shared-fs", is_flag=True, default=None, help="Dask: workers share files; ship none.")
+@click.option("--retry-lost", is_flag=True, default=None, help="Dask: rerun once if its worker dies.")
 @click.option("--plain", is_flag=True, help="Plain log lines even on a terminal.")
 @click.option("--watch", "watch_mode", is_flag=True, help="Rerun on every change (`nni-annot watch`).")
 @home_option
@@ -111,6 +117,10 @@ def _build_config(
             setattr(cfg, attr, options[option])
     if options["max_duration"] is not None:
         cfg.max_duration = parse_duration(options["max_duration"], "--max-duration")
+    for option in ("backend", "scheduler", "local_workers", "shared_fs", "retry_lost"):
+        if options.get(option) is not None:
+            setattr(cfg, option, options[option])
+    cfg.upload += [os.path.abspath(p) for p in options.get("upload", ())]
     cfg.tuner_args.update(_kv(options["tuner_arg"], "--tuner-arg"))
     cfg.assessor_args.update(_kv(options["assessor_arg"], "--assessor-arg"))
     return cfg

@@ -45,7 +45,8 @@ class TrialEvent:
     """Something that happened to a trial.
 
     ``metric``: ``record`` is the decoded metric (not yet checked), ``problems`` what was unreadable.
-    ``finished``: ``exit_code`` (negative: killed by that signal; None: never started) and ``stderr_tail``.
+    ``finished``: ``exit_code`` (negative: killed by that signal; None: no exit code, because the trial never
+    started or its machine was lost, and then ``stderr_tail`` says why) and ``stderr_tail``.
     """
 
     kind: str

@@ -1,0 +1,394 @@
+"""Trials on a ``dask.distributed`` cluster, with the local backend's semantics.
+
+Each trial is one Dask task (:func:`runner.backends.dask_worker.run_trial`) that runs the trial's command
+in a subprocess on a worker. The worker publishes ``started`` and every new piece of the trial's metrics
+file on this backend's event topic while the trial runs; the task's result brings the exit code, the stderr
+tail, the complete metrics (so nothing published late is lost) and, without a shared file system, stdout and
+stderr, which are written to the trial directory here. Only this process writes the store.
+
+Faults: a worker that dies mid-trial makes the trial's ``finished`` event say so (``exit_code`` None), or,
+with ``retry_lost``, runs the trial once more (intermediate results already reported are not reported again).
+A scheduler that cannot be reached at start, or that goes away while trials run, is a
+:class:`~nniannot.errors.BackendError`; trials that were running stay RUNNING in the store and run again
+on resume.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import queue
+import signal
+import sys
+import threading
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import CancelledError
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from nniannot import protocol
+from nniannot.errors import BackendError
+from runner.backends.base import FINISHED, METRIC, STARTED, Backend, TrialEvent, TrialSpec
+from runner.backends.dask_bundle import CodeBundle, build_bundle
+from runner.backends.dask_worker import TrialJob, run_trial
+
+if TYPE_CHECKING:
+    from runner.config import ExperimentConfig
+    from runner.prepare import TrialLaunch
+
+INSTALL_HINT = "the dask backend needs Dask: pip install 'nni-annot[dask]'"
+
+
+def _distributed() -> Any:
+    try:
+        import distributed
+    except ImportError:
+        raise BackendError(INSTALL_HINT) from None
+    return distributed
+
+
+@dataclass
+class _Trial:
+    spec: TrialSpec
+    attempt: int = -1
+    future: Any = None
+    started: bool = False  # this attempt
+    announced: bool = False  # the STARTED event was emitted (once, whatever the attempts)
+    cancelled: bool = False
+    done: bool = False
+    worker: str | None = None
+    received: int = 0  # metric bytes taken so far (this attempt)
+    reader: protocol.MetricReader | None = None
+    reported: int = 0  # intermediate results passed on (all attempts)
+    skip: int = 0  # intermediate results of a retry not to pass on again
+
+
+class DaskBackend(Backend):
+    """Runs trials on a Dask cluster: ``client`` (not closed here), a ``scheduler`` address, or a local
+    cluster of ``local_workers`` processes. ``bundle`` is shipped with every trial unless ``shared_fs``."""
+
+    def __init__(
+        self,
+        *,
+        client: Any = None,
+        scheduler: str | None = None,
+        local_workers: int | None = None,
+        bundle: CodeBundle | None = None,
+        shared_fs: bool = False,
+        retry_lost: bool = False,
+        kill_grace: float = 5.0,
+        poll_interval: float = 0.05,
+        connect_timeout: float = 10.0,
+    ) -> None:
+        self.bundle, self.shared_fs, self.retry_lost = bundle, shared_fs, retry_lost
+        self.kill_grace, self.poll_interval = kill_grace, poll_interval
+        self._cluster: Any = None
+        self._owns_client = client is None
+        self.client = (
+            client if client is not None else self._connect(scheduler, local_workers, connect_timeout)
+        )
+        self.topic = f"nni-annot-{uuid.uuid4().hex[:12]}"
+        self._events: queue.Queue[TrialEvent] = queue.Queue()
+        self._lock = threading.Lock()
+        self._all_done = threading.Condition(self._lock)
+        self._trials: dict[str, _Trial] = {}
+        self._fatal: str | None = None
+        self._gpus_checked = False
+        self.client.subscribe_topic(self.topic, self._on_message)
+
+    def _connect(self, scheduler: str | None, local_workers: int | None, timeout: float) -> Any:
+        distributed = _distributed()
+        if local_workers:
+            self._cluster = distributed.LocalCluster(
+                n_workers=local_workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                silence_logs=logging.ERROR,
+            )  # fmt: skip
+            return distributed.Client(self._cluster, set_as_default=False)
+        address = scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS")
+        if not address:
+            raise BackendError("the dask backend needs --scheduler ADDRESS or --local-workers N")
+        try:
+            return distributed.Client(address, timeout=timeout, set_as_default=False)
+        except (OSError, ValueError) as exc:
+            reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise BackendError(f"cannot reach the Dask scheduler at {address}: {reason}") from None
+
+    def describe(self) -> str:
+        where = (
+            "a local Dask cluster"
+            if self._cluster is not None
+            else f"Dask at {self.client.scheduler.address}"
+        )
+        files = (
+            "a shared file system"
+            if self.shared_fs
+            else f"{len(self.bundle.code) if self.bundle else 0} file(s) shipped"
+        )
+        return f"{where} ({_workers(self.client)} worker(s), {files})"
+
+    # submitting --------------------------------------------------------------------------------------
+
+    def submit(self, spec: TrialSpec) -> None:
+        if spec.gpus:
+            self._check_gpus(spec.gpus)
+        os.makedirs(os.path.join(spec.trial_dir, ".nni"), exist_ok=True)
+        protocol.write_parameter_file(spec.trial_dir, spec.parameters)
+        with self._lock:
+            trial = self._trials[spec.trial_id] = _Trial(spec)
+            self._launch(trial)
+
+    def _launch(self, trial: _Trial) -> None:
+        """Submit the trial's next attempt (lock held)."""
+        from runner.shim import SHIM_DIR
+
+        spec = trial.spec
+        trial.attempt += 1
+        trial.started, trial.received, trial.worker = False, 0, None
+        trial.reader = protocol.MetricReader(os.path.join(spec.trial_dir, protocol.METRICS_FILE))
+        if not self.shared_fs:
+            open(trial.reader.path, "wb").close()  # this side's copy of the worker's metrics file
+        job = TrialJob(
+            spec, trial.attempt, self.topic, self._name("cancel", spec.trial_id),
+            self._name("start", spec.trial_id, trial.attempt), sys.executable, SHIM_DIR, self.shared_fs,
+            self.kill_grace, self.poll_interval,
+        )  # fmt: skip
+        future = self.client.submit(
+            run_trial, job, None if self.shared_fs else self.bundle, key=f"{self._name('trial', spec.trial_id, trial.attempt)}",
+            pure=False, retries=0, resources={"GPU": spec.gpus} if spec.gpus else None,
+        )  # fmt: skip
+        trial.future = future
+        attempt = trial.attempt
+        future.add_done_callback(lambda f: self._on_done(trial, attempt, f))
+
+    def _name(self, what: str, trial_id: str, attempt: int | None = None) -> str:
+        return f"{self.topic}-{what}-{trial_id}" + ("" if attempt is None else f"-{attempt}")
+
+    def _check_gpus(self, count: int) -> None:
+        if self._gpus_checked:
+            return
+        workers = _worker_info(self.client)
+        if workers and not any(w.get("resources", {}).get("GPU", 0) >= count for w in workers.values()):
+            raise BackendError(
+                f"a trial needs {count} GPU(s) but no Dask worker offers them: start workers with "
+                f"`dask worker ... --resources GPU={count}`"
+            )
+        self._gpus_checked = True
+
+    # hearing from workers ----------------------------------------------------------------------------
+
+    def _on_message(self, event: tuple[float, dict[str, Any]]) -> None:
+        """A message a worker published (runs on the client's event loop thread)."""
+        msg = event[1]
+        with self._lock:
+            trial = self._trials.get(msg.get("t", ""))
+            if trial is None or trial.done or msg.get("a") != trial.attempt:
+                return
+            if msg.get("k") == "started":
+                trial.worker = msg.get("w")
+            self._mark_started(trial)
+            if msg.get("k") == "metrics":
+                self._take_metrics(trial, int(msg["o"]), str(msg["d"]).encode("latin-1"))
+
+    def _mark_started(self, trial: _Trial) -> None:
+        trial.started = True
+        if not trial.announced:
+            trial.announced = True
+            self._events.put(TrialEvent(STARTED, trial.spec.trial_id))
+
+    def _take_metrics(self, trial: _Trial, offset: int, data: bytes) -> None:
+        """Append the part of ``data`` (starting at byte ``offset``) not taken yet; emit its records."""
+        if offset > trial.received or offset + len(data) <= trial.received:
+            return  # a gap (the result fills it) or nothing new
+        new = data[trial.received - offset :]
+        if not self.shared_fs:
+            with open(trial.reader.path, "ab") as f:  # type: ignore[union-attr]
+                f.write(new)
+        trial.received += len(new)
+        records, problems = trial.reader.poll()  # type: ignore[union-attr]
+        trial_id = trial.spec.trial_id
+        if problems:
+            self._events.put(TrialEvent(METRIC, trial_id, None, tuple(problems)))
+        for record in records:
+            if record.kind != "FINAL" and trial.skip:
+                trial.skip -= 1
+                continue
+            trial.reported += record.kind != "FINAL"
+            self._events.put(TrialEvent(METRIC, trial_id, record))
+
+    def _on_done(self, trial: _Trial, attempt: int, future: Any) -> None:
+        """The task of one attempt ended (runs on a callback thread)."""
+        result: dict[str, Any]
+        try:
+            result = future.result()
+        except CancelledError:
+            result = {"cancelled": True}
+        except Exception as exc:  # whatever the task raised on the worker, or Dask's KilledWorker
+            result = {"error": exc}
+        with self._lock:
+            if trial.done or trial.attempt != attempt:
+                return
+            self._settle(trial, result)
+            self._all_done.notify_all()
+
+    def _settle(self, trial: _Trial, result: dict[str, Any]) -> None:
+        """Turn an attempt's result into events (lock held)."""
+        error = result.get("error")
+        if result.get("cancelled") and not trial.cancelled:
+            self._fatal = self._fatal or _lost_scheduler(self.client)
+            trial.done = True  # not finished: it stays RUNNING in the store and runs again on resume
+        elif result.get("lost") or type(error).__name__ == "KilledWorker":
+            self._lost(trial)
+        elif result.get("cancelled"):
+            code = -int(signal.SIGTERM) if trial.started else None
+            self._finish(trial, code, "" if trial.started else "cancelled before it started")
+        elif error is not None:
+            hint = " (is nni-annot installed on the workers?)" if isinstance(error, ImportError) else ""
+            self._finish(
+                trial, None, f"the Dask worker could not run the trial: {type(error).__name__}: {error}{hint}"
+            )
+        else:
+            self._mark_started(trial)
+            self._keep_logs(trial, result)
+            self._take_metrics(trial, 0, result.get("metrics", b""))
+            self._finish(trial, result.get("exit_code"), result.get("stderr_tail", ""))
+
+    def _lost(self, trial: _Trial) -> None:
+        where = f"the Dask worker {trial.worker}" if trial.worker else "its Dask worker"
+        if self.retry_lost and trial.attempt == 0 and not trial.cancelled:
+            self._events.put(
+                TrialEvent(METRIC, trial.spec.trial_id, None, (f"{where} was lost; ran the trial again",))
+            )
+            trial.skip = trial.reported
+            self._launch(trial)
+            return
+        self._finish(trial, None, f"lost: {where} died or left the cluster while the trial ran")
+
+    def _keep_logs(self, trial: _Trial, result: dict[str, Any]) -> None:
+        for name in ("stdout", "stderr"):
+            data = result.get(name)
+            if data is not None:
+                with open(os.path.join(trial.spec.trial_dir, name), "wb") as f:
+                    f.write(data)
+
+    def _finish(self, trial: _Trial, exit_code: int | None, tail: str) -> None:
+        trial.done = True
+        self._events.put(TrialEvent(FINISHED, trial.spec.trial_id, exit_code=exit_code, stderr_tail=tail))
+        self._clear_events(trial)
+
+    def _clear_events(self, trial: _Trial) -> None:
+        names = [self._name("cancel", trial.spec.trial_id)]
+        names += [self._name("start", trial.spec.trial_id, a) for a in range(trial.attempt + 1)]
+        threading.Thread(target=self._clear, args=(names,), daemon=True).start()
+
+    def _clear(self, names: list[str]) -> None:
+        distributed = _distributed()
+        for name in names:
+            try:
+                distributed.Event(name, client=self.client).clear()
+            except Exception:  # best effort: the scheduler may be gone, the event is tiny
+                return
+
+    # reading -----------------------------------------------------------------------------------------
+
+    def events(self, timeout: float) -> list[TrialEvent]:
+        try:
+            out = [self._events.get(timeout=max(timeout, 0.0))]
+        except queue.Empty:
+            if self._fatal is not None:
+                raise BackendError(self._fatal) from None
+            return []
+        while True:
+            try:
+                out.append(self._events.get_nowait())
+            except queue.Empty:
+                return out
+
+    # stopping ----------------------------------------------------------------------------------------
+
+    def cancel(self, trial_id: str) -> None:
+        with self._lock:
+            trial = self._trials.get(trial_id)
+            if trial is None or trial.done or trial.cancelled:
+                return
+            trial.cancelled = True
+            future, started = trial.future, trial.started
+        if self._fatal is not None:
+            return
+        try:
+            _distributed().Event(self._name("cancel", trial_id), client=self.client).set()
+            if not started:
+                future.cancel()
+        except Exception as exc:  # the scheduler went away: the trial runs again on resume
+            self._fatal = self._fatal or _lost_scheduler(self.client, exc)
+
+    def close(self) -> None:
+        with self._lock:
+            ids = [t.spec.trial_id for t in self._trials.values() if not t.done]
+        for trial_id in ids:
+            self.cancel(trial_id)
+        with self._lock:
+            if self._fatal is None:
+                self._all_done.wait_for(
+                    lambda: all(t.done for t in self._trials.values()), timeout=self.kill_grace + 30
+                )
+        with _quiet(self._fatal is not None):  # Dask logs its failed reconnection attempts at length
+            try:
+                self.client.unsubscribe_topic(self.topic)
+            except Exception:
+                pass
+            if self._owns_client:
+                self.client.close()
+                if self._cluster is not None:
+                    self._cluster.close()
+
+
+@contextlib.contextmanager
+def _quiet(active: bool) -> Iterator[None]:
+    """Silence distributed's loggers for a moment (when the scheduler is already known to be gone)."""
+    log = logging.getLogger("distributed")
+    level = log.level
+    if active:
+        log.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        log.setLevel(level)
+
+
+def backend_for(cfg: ExperimentConfig, launch: TrialLaunch) -> DaskBackend:
+    """The backend an experiment's configuration asks for (BackendError/ConfigError if impossible)."""
+    _distributed()  # say how to install Dask before anything else
+    bundle = None
+    if not cfg.shared_fs:
+        code_dir = cfg.code_dir or launch.cwd
+        bundle = build_bundle(launch.command, launch.cwd, code_dir, cfg.upload, base=code_dir)
+    return DaskBackend(
+        scheduler=cfg.scheduler, local_workers=cfg.local_workers, bundle=bundle, shared_fs=cfg.shared_fs,
+        retry_lost=cfg.retry_lost, kill_grace=cfg.kill_grace,
+    )  # fmt: skip
+
+
+def _lost_scheduler(client: Any, exc: BaseException | None = None) -> str:
+    address = getattr(getattr(client, "scheduler", None), "address", None) or "?"
+    why = f": {exc}" if exc is not None else ""
+    return (
+        f"lost the connection to the Dask scheduler at {address}{why}; the experiment stopped and its "
+        "running trials run again on `nni-annot resume`"
+    )
+
+
+def _worker_info(client: Any) -> dict[str, Any]:
+    try:
+        info = client.scheduler_info(n_workers=-1)
+    except TypeError:  # older distributed: every worker, no argument
+        info = client.scheduler_info()
+    return dict(info.get("workers", {}))
+
+
+def _workers(client: Any) -> int:
+    try:
+        return len(_worker_info(client))
+    except Exception:
+        return 0

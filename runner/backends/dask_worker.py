@@ -1,0 +1,270 @@
+"""What runs on a Dask worker: one trial as a subprocess, reporting back while it runs.
+
+:func:`run_trial` is the Dask task. It starts the trial's command the way the local backend does (same
+environment, ``parameter.cfg`` and metrics file), under a small supervisor process that kills the trial's
+process group if the worker dies (the supervisor's stdin is a pipe from the worker: end of file means the
+worker is gone). While the trial runs, every new piece of its metrics file is published on the backend's
+event topic; a distributed ``Event`` per trial asks for a cancel. A task that Dask runs a second time because
+its first worker died does not start the trial again: it reports the trial as lost.
+
+Without a shared file system the trial runs in a private directory in the worker's scratch space, from a
+copy of the :class:`~runner.backends.dask_bundle.CodeBundle`; its stdout and stderr go back in the result.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from nniannot import protocol
+from runner.backends.base import TrialSpec
+from runner.backends.dask_bundle import CodeBundle, translate, translate_env
+from runner.backends.local import detect_gpus, stderr_tail
+
+LOG_LIMIT = 16 * 1024 * 1024  # stdout/stderr bytes sent back per trial (the tail is kept)
+
+# Runs the trial and mirrors its exit status; the trial gets the default signal handlers back at exec.
+SUPERVISOR = r"""
+import os, signal, subprocess, sys, threading
+grace = float(sys.argv[1])
+signal.signal(signal.SIGTERM, lambda *_: None)
+child = subprocess.Popen(sys.argv[2:], stdin=subprocess.DEVNULL)
+def orphaned():
+    while os.read(0, 4096):
+        pass
+    if child.poll() is None:
+        os.killpg(0, signal.SIGTERM)
+        threading.Timer(grace, os.killpg, (0, signal.SIGKILL)).start()
+threading.Thread(target=orphaned, daemon=True).start()
+code = child.wait()
+if code < 0:
+    signal.signal(-code, signal.SIG_DFL)
+    os.kill(os.getpid(), -code)
+os._exit(code if code >= 0 else 128 - code)
+"""
+
+_gpu_lock = threading.Lock()
+_gpus_in_use: set[str] = set()  # per worker process: trials on one worker never share a GPU
+
+
+@dataclass(frozen=True)
+class TrialJob:
+    """One attempt at a trial, as sent to a worker; the event names come from the runner's backend."""
+
+    spec: TrialSpec
+    attempt: int
+    topic: str
+    cancel_event: str
+    start_event: str
+    runner_python: str
+    runner_shim: str
+    shared_fs: bool
+    kill_grace: float
+    poll_interval: float = 0.05
+
+
+def run_trial(job: TrialJob, bundle: CodeBundle | None) -> dict[str, Any]:
+    """The Dask task: run the trial to its end and return its exit code, stderr tail, metrics and logs."""
+    from distributed import Event, get_worker
+
+    worker = get_worker()
+    started = Event(job.start_event)
+    if started.is_set():
+        return {"lost": True}  # a rerun after the first worker died: the runner decides what to do
+    started.set()
+    cancel = Event(job.cancel_event)
+    if cancel.is_set():
+        return {"cancelled": True}
+    gpus = _take_gpus(job.spec.gpus)
+    try:
+        return _Run(job, bundle, worker, gpus).run(cancel)
+    finally:
+        _give_gpus(gpus)
+
+
+def _take_gpus(count: int) -> list[str]:
+    if count <= 0:
+        return []
+    with _gpu_lock:
+        free = [g for g in detect_gpus() if g not in _gpus_in_use][:count]
+        if len(free) == count:
+            _gpus_in_use.update(free)
+            return free
+    return []  # the worker's resources promised more GPUs than it sees: leave the variable alone
+
+
+def _give_gpus(gpus: list[str]) -> None:
+    with _gpu_lock:
+        _gpus_in_use.difference_update(gpus)
+
+
+def materialise(bundle: CodeBundle, scratch: str) -> str:
+    """Write the bundle under ``scratch`` once (atomically) and return its folder (``code/``, ``cache/``)."""
+    target = os.path.join(scratch, "nni-annot", "code-" + bundle.digest)
+    if os.path.isdir(target):
+        return target
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    incoming = tempfile.mkdtemp(prefix=".incoming-", dir=os.path.dirname(target))
+    for folder, files in (("code", bundle.code), ("cache", bundle.cache)):
+        base = os.path.join(incoming, folder)
+        os.makedirs(base, exist_ok=True)
+        for name, data in files.items():
+            path = os.path.normpath(os.path.join(base, name))
+            if os.path.commonpath([base, path]) != base:
+                raise ValueError(f"refusing to write {name!r} outside the code folder")
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "wb") as f:
+                f.write(data)
+    try:
+        os.rename(incoming, target)
+    except OSError:  # another trial on this worker wrote the same bundle first
+        shutil.rmtree(incoming, ignore_errors=True)
+    return target
+
+
+class _Run:
+    """The trial's process on this worker, from start to result."""
+
+    def __init__(self, job: TrialJob, bundle: CodeBundle | None, worker: Any, gpus: list[str]) -> None:
+        from runner.shim import SHIM_DIR
+
+        self.job, self.worker, spec = job, worker, job.spec
+        mapping = [(job.runner_shim, SHIM_DIR)]
+        self.trial_dir = spec.trial_dir
+        if not job.shared_fs and bundle is not None:
+            place = materialise(bundle, worker.local_directory)
+            self.trial_dir = os.path.join(
+                worker.local_directory,
+                "nni-annot",
+                "trials",
+                f"{spec.experiment_id}-{spec.trial_id}-{job.attempt}",
+            )
+            mapping = [(spec.trial_dir, self.trial_dir), *mapping, (bundle.root, os.path.join(place, "code"))]
+            if bundle.cache_dir:
+                mapping.insert(1, (bundle.cache_dir, os.path.join(place, "cache")))
+            if os.path.commonpath([bundle.root, bundle.cwd]) != bundle.root:
+                mapping.append((bundle.cwd, os.path.join(place, "work")))
+        command = [translate(t, mapping) for t in spec.command]
+        if command and command[0] == job.runner_python:
+            command[0] = sys.executable  # the worker's own interpreter, with nni-annot installed
+        self.command, self.cwd = command, translate(spec.cwd, mapping)
+        self.env = {**os.environ, **translate_env(spec.env, mapping)}
+        self.env.update(
+            protocol.trial_environment(spec.experiment_id, spec.trial_id, self.trial_dir, spec.seq)
+        )
+        if gpus:
+            self.env["CUDA_VISIBLE_DEVICES"] = ",".join(gpus)
+        self.metrics = os.path.join(self.trial_dir, protocol.METRICS_FILE)
+        self.sent = 0
+
+    def publish(self, kind: str, **fields: Any) -> None:
+        msg = {"t": self.job.spec.trial_id, "a": self.job.attempt, "k": kind, **fields}
+        self.worker.log_event(self.job.topic, msg)
+
+    def run(self, cancel: Any) -> dict[str, Any]:
+        os.makedirs(os.path.join(self.trial_dir, ".nni"), exist_ok=True)
+        os.makedirs(self.cwd, exist_ok=True)
+        protocol.write_parameter_file(self.trial_dir, self.job.spec.parameters)
+        program = shutil.which(self.command[0], path=self.env.get("PATH")) if self.command else None
+        if program is None:
+            return {
+                "exit_code": None,
+                "stderr_tail": f"cannot start {self.command[:1]!r}: not found on the worker",
+            }
+        with (
+            open(os.path.join(self.trial_dir, "stdout"), "wb") as out,
+            open(os.path.join(self.trial_dir, "stderr"), "wb") as err,
+        ):
+            proc = subprocess.Popen(
+                [sys.executable, "-I", "-c", SUPERVISOR, str(self.job.kill_grace), *self.command],
+                cwd=self.cwd, env=self.env, stdin=subprocess.PIPE, stdout=out, stderr=err,
+                start_new_session=True,  # one process group: a cancel reaches the trial's children too
+            )  # fmt: skip
+        self.publish("started", w=self.worker.address)
+        done = threading.Event()
+        watcher = threading.Thread(target=self._watch, args=(cancel, proc, done), daemon=True)
+        watcher.start()
+        try:
+            code = self._follow(proc)
+        finally:
+            done.set()
+            if proc.stdin is not None:
+                proc.stdin.close()
+        return self._result(code)
+
+    def _follow(self, proc: subprocess.Popen[bytes]) -> int:
+        while True:
+            try:
+                code = proc.wait(timeout=self.job.poll_interval)
+            except subprocess.TimeoutExpired:
+                code = None
+            self._forward()
+            if code is not None:
+                return code
+
+    def _forward(self) -> None:
+        try:
+            with open(self.metrics, "rb") as f:
+                f.seek(self.sent)
+                chunk = f.read()
+        except OSError:
+            return
+        if chunk:
+            self.publish("metrics", o=self.sent, d=chunk.decode("latin-1"))  # latin-1: bytes survive msgpack
+            self.sent += len(chunk)
+
+    def _watch(self, cancel: Any, proc: subprocess.Popen[bytes], done: threading.Event) -> None:
+        while not done.is_set():
+            try:
+                if cancel.wait(timeout=1.0):
+                    break
+            except OSError:  # the scheduler is unreachable for now: keep running, look again later
+                done.wait(1.0)
+            except Exception:  # the worker is shutting down: its end stops the trial (see SUPERVISOR)
+                return
+        else:
+            return
+        _signal_group(proc, signal.SIGTERM)
+        if not done.wait(self.job.kill_grace):
+            _signal_group(proc, signal.SIGKILL)
+
+    def _result(self, code: int) -> dict[str, Any]:
+        err_path = os.path.join(self.trial_dir, "stderr")
+        result: dict[str, Any] = {
+            "exit_code": code,
+            "stderr_tail": stderr_tail(err_path),
+            "metrics": _read(self.metrics),
+            "worker": self.worker.address,
+        }
+        if self.trial_dir != self.job.spec.trial_dir:  # a private copy: logs go back, the copy goes away
+            result["stdout"] = _read(os.path.join(self.trial_dir, "stdout"), LOG_LIMIT)
+            result["stderr"] = _read(err_path, LOG_LIMIT)
+            shutil.rmtree(self.trial_dir, ignore_errors=True)
+        return result
+
+
+def _read(path: str, limit: int | None = None) -> bytes:
+    try:
+        with open(path, "rb") as f:
+            if limit is not None:
+                size = f.seek(0, os.SEEK_END)
+                f.seek(max(0, size - limit))
+            return f.read()
+    except OSError:
+        return b""
+
+
+def _signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
