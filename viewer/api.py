@@ -10,6 +10,7 @@ from nniannot.errors import StoreError
 from runner.store import intermediate_summary, metric_keys, query_trials, trial_points
 from viewer import analysis, serialize, tablequery
 from viewer.architecture import architecture
+from viewer.cache import cached
 from viewer.db import get_trial, reader
 from viewer.diff import code_diff
 from viewer.logs import read_tail, resolve_log
@@ -127,10 +128,15 @@ def changes(ref: str) -> Any:
 @bp.get("/experiments/<ref>/charts")
 def charts(ref: str) -> Any:
     exp = reader().get_experiment(_exp_id(ref))
+    limit = int(current_app.config["CHART_POINTS"])
+    return jsonify(cached(("charts", exp.id, exp.change_seq, limit), lambda: _chart_data(exp, limit)))
+
+
+def _chart_data(exp: Any, limit: int) -> dict[str, Any]:
     points = trial_points(reader(), exp.id)
-    shown = analysis.sample(points, int(current_app.config["CHART_POINTS"]), exp.optimize_mode)
+    shown = analysis.sample(points, limit, exp.optimize_mode)
     axes = analysis.axes_of(serialize.param_columns(exp.search_space))
-    return jsonify({
+    return {
         "total": len(points),
         "sampled": len(shown) < len(points),
         "optimize_mode": exp.optimize_mode,
@@ -145,24 +151,44 @@ def charts(ref: str) -> Any:
         },
         "best_history": analysis.best_history(points, exp.optimize_mode),
         "importance": analysis.importance(points, axes),
-    })  # fmt: skip
+    }  # fmt: skip
+
+
+@bp.get("/experiments/<ref>/history")
+def history(ref: str) -> Any:
+    exp = reader().get_experiment(_exp_id(ref))
+    points = trial_points(reader(), exp.id, decode=False)
+    return jsonify({"total": len(points), "best_history": analysis.best_history(points, exp.optimize_mode)})
 
 
 @bp.get("/experiments/<ref>/curves")
 def curves(ref: str) -> Any:
     exp = reader().get_experiment(_exp_id(ref))
     wanted = [t for t in request.args.get("trials", "").split(",") if t]
+    limit = int(current_app.config["CURVE_TRIALS"])
     if wanted:
-        chosen = wanted[: int(current_app.config["CURVE_TRIALS"]) * 4]
+        chosen = wanted[: limit * 4]
     else:
-        top = reader().list_trials(exp.id, order_by="best", limit=int(current_app.config["CURVE_TRIALS"]))
-        chosen = [t.id for t in top]
-    summary = intermediate_summary(reader(), exp.id)
+        chosen = [t.id for t in reader().list_trials(exp.id, order_by="best", limit=limit)]
+    summary, sampled = cached(("band", exp.id, exp.change_seq), lambda: _band(exp.id))
     return jsonify({
         "curves": reader().curves(exp.id, chosen),
         "selected": bool(wanted),
-        "summary": [[s.step, s.count, s.low, s.mean, s.high] for s in summary],
+        "summary": summary,
+        "summary_sampled": sampled,
     })  # fmt: skip
+
+
+def _band(exp_id: str) -> tuple[list[list[Any]], bool]:
+    """Min/mean/max per step over every trial, or over an even sample of a big experiment's trials."""
+    limit = int(current_app.config["CHART_POINTS"])
+    points = trial_points(reader(), exp_id, decode=False)
+    ids = None
+    if len(points) > limit:
+        step = len(points) / limit
+        ids = [points[int(i * step)].id for i in range(limit)]
+    summary = intermediate_summary(reader(), exp_id, ids)
+    return [[s.step, s.count, s.low, s.mean, s.high] for s in summary], ids is not None
 
 
 @bp.get("/experiments/<ref>/architecture")

@@ -196,3 +196,22 @@ def test_real_experiment_api(real):
     assert "accuracy" in log
     diff = client.get(f"/api/experiments/{exp_id}/trials/{trials[0]['id']}/diff").get_json()
     assert diff["files"][0]["path"] == "train.py" and "+" in diff["files"][0]["diff"]
+
+
+def test_history_and_cached_chart_data_follow_changes(hand):
+    from runner.store import open_store
+    from viewer import create_app
+
+    store_path, exp_id = hand
+    client = create_app(store_path, {"CHART_POINTS": 5}).test_client()
+    assert client.get(f"/api/experiments/{exp_id}/history").get_json()["best_history"][-1][1] == 10.0
+    before = client.get(f"/api/experiments/{exp_id}/charts").get_json()
+    assert client.get(f"/api/experiments/{exp_id}/curves").get_json()["summary_sampled"] is True
+    store = open_store(store_path)
+    try:
+        trial = store.add_trial(exp_id, {})
+        store.set_final(exp_id, trial.id, 50.0, 50.0)
+    finally:
+        store.close()
+    after = client.get(f"/api/experiments/{exp_id}/charts").get_json()
+    assert after["total"] == before["total"] + 1 and after["best_history"][-1][1] == 50.0

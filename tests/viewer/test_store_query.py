@@ -106,3 +106,12 @@ def test_chart_reads(store, exp_id):
     assert metric_keys(store, exp_id) == sorted(["default", "loss", ODD])
     (step,) = intermediate_summary(store, exp_id)
     assert (step.step, step.count, step.low, step.mean, step.high) == (0, 10, 0.0, 4.5, 9.0)
+
+
+def test_light_points_and_sampled_summary(store, exp_id):
+    light = trial_points(store, exp_id, decode=False)
+    assert light[1].params == {} and light[1].final is None and light[1].final_default == 1.0
+    ids = [p.id for p in light[:2]]
+    (step,) = intermediate_summary(store, exp_id, ids)
+    assert (step.count, step.low, step.high) == (2, 0.0, 1.0)
+    assert intermediate_summary(store, exp_id, []) == []

@@ -126,7 +126,7 @@
       tooltip: { ...NA.chartBase().tooltip, trigger: "item", formatter: (p) => `${NA.esc(p.seriesName)} step ${NA.esc(p.value[0])}: ${NA.esc(NA.fmt(p.value[1]))}` },
       xAxis: valueAxis("step"), yAxis: valueAxis(""), series }, true);
     document.getElementById("curves-note").textContent = curves.selected
-      ? `${Object.keys(curves.curves).length} selected trial(s)` : `the best ${Object.keys(curves.curves).length} trial(s), with the min / mean / max of all trials at each step`;
+      ? `${Object.keys(curves.curves).length} selected trial(s)` : `the best ${Object.keys(curves.curves).length} trial(s), with the min / mean / max at each step of ${curves.summary_sampled ? "an even sample of the" : "all"} trials`;
   }
   function drawDurations() {
     const d = data.trials.duration.filter((x) => x !== null);

@@ -18,7 +18,7 @@
     }, true);
   }
   async function load() {
-    const data = await NA.getJSON(`/api/experiments/${exp}/charts`);
+    const data = await NA.getJSON(`/api/experiments/${exp}/history`);
     history = data.best_history;
     drawBest();
   }
