@@ -61,7 +61,7 @@ class Watch:
     def experiments(self):
         """Every experiment, oldest first."""
         with open_reader(Home(self.home).store_path) as reader:
-            return sorted(reader.list_experiments(), key=lambda e: e.revision)
+            return sorted(reader.list_experiments(), key=lambda e: e.created_at)
 
     def trials(self, exp_id: str):
         with open_reader(Home(self.home).store_path) as reader:
