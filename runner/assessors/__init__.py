@@ -16,6 +16,8 @@ __all__ = ["ASSESSORS", "Assessor", "assessor_names", "make_assessor"]
 # canonical name -> (module, class, NNI-style aliases)
 ASSESSORS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "medianstop": ("runner.assessors.medianstop", "MedianstopAssessor", ("median", "medianstopassessor")),
+    "curvefitting": ("runner.assessors.curvefitting", "CurvefittingAssessor", ("curvefittingassessor",)),
+    "asha": ("runner.assessors.asha", "AshaAssessor", ("successivehalving", "sha")),
 }
 
 

@@ -23,6 +23,8 @@ TUNERS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "gp": ("runner.tuners.gp", "GpTuner", ("gptuner", "gaussianprocess")),
     "anneal": ("runner.tuners.anneal", "AnnealTuner", ("annealtuner",)),
     "evolution": ("runner.tuners.evolution", "EvolutionTuner", ("evolutiontuner", "regularizedevolution")),
+    "hyperband": ("runner.tuners.hyperband", "HyperbandTuner", ("hyperbandtuner", "hyperbandadvisor")),
+    "bohb": ("runner.tuners.hyperband", "BohbTuner", ("bohbtuner", "bohbadvisor")),
 }
 
 

@@ -15,6 +15,7 @@ from nniannot.searchspace import SearchSpace
 from runner.tuners.gp_acq import AcquisitionOptimizer
 from runner.tuners.gp_model import GaussianProcess, default_theta, fit_theta
 from runner.tuners.model import EncodedTuner, finite_losses
+from runner.tuners.threads import single_thread
 
 DELTA = float(os.environ.get("GP_DELTA", "1e-3"))
 MODE = os.environ.get("GP_WARP", "auto")
@@ -82,6 +83,10 @@ class GpTuner(EncodedTuner):
         return self._theta
 
     def propose(self) -> np.ndarray:
+        with single_thread():
+            return self._propose()
+
+    def _propose(self) -> np.ndarray:
         X, y = self._data(self.X), finite_losses(self.y)
         if len(y) < 2 or np.ptp(y) == 0:
             return self.encoding.sample(self.rng, 1)

@@ -80,13 +80,15 @@ class AcquisitionOptimizer:
         starts = self._starts(pool, s, incumbents[:1], n_starts)
         if len(self.free):
             starts = self._continuous(starts)
-        for _ in range(20 if self.exhaustive else 0):
-            before = starts.copy()
+        changed = False
+        for _ in range(10 if self.exhaustive else 0):
+            before = starts
             starts = self._discrete(starts)
             if np.array_equal(before, starts):
                 break
-            if len(self.free):
-                starts = self._continuous(starts)
+            changed = True
+        if changed and len(self.free):
+            starts = self._continuous(starts)
         final = self.canon(starts)
         cand = np.vstack([final, pool[np.argsort(-s)[:32]]])
         return cand[np.argsort(-self.score(cand), kind="stable")]
