@@ -31,7 +31,8 @@ def experiments() -> Any:
 @bp.get("/experiments/<ref>")
 def experiment(ref: str) -> Any:
     exp = reader().get_experiment(_exp_id(ref))
-    return jsonify(serialize.experiment_detail(exp, metric_keys(reader(), exp.id)))
+    keys = cached(("metric_keys", exp.id, exp.change_seq), lambda: metric_keys(reader(), exp.id))
+    return jsonify(serialize.experiment_detail(exp, keys))
 
 
 @bp.get("/experiments/<ref>/best")
@@ -157,8 +158,12 @@ def _chart_data(exp: Any, limit: int) -> dict[str, Any]:
 @bp.get("/experiments/<ref>/history")
 def history(ref: str) -> Any:
     exp = reader().get_experiment(_exp_id(ref))
-    points = trial_points(reader(), exp.id, decode=False)
-    return jsonify({"total": len(points), "best_history": analysis.best_history(points, exp.optimize_mode)})
+
+    def compute() -> dict[str, Any]:
+        points = trial_points(reader(), exp.id, decode=False)
+        return {"total": len(points), "best_history": analysis.best_history(points, exp.optimize_mode)}
+
+    return jsonify(cached(("history", exp.id, exp.change_seq), compute))
 
 
 @bp.get("/experiments/<ref>/curves")

@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 
 from runner.store import metric_keys
 from viewer import serialize, tablequery
+from viewer.cache import cached
 from viewer.db import get_trial, reader
 
 bp = Blueprint("pages", __name__)
@@ -62,7 +63,11 @@ def trials(ref: str) -> str:
         "trials.html",
         exp,
         columns=serialize.param_columns(exp.search_space),
-        metric_keys=[k for k in metric_keys(reader(), exp.id) if k != "default"],
+        metric_keys=[
+            k
+            for k in cached(("metric_keys", exp.id, exp.change_seq), lambda: metric_keys(reader(), exp.id))
+            if k != "default"
+        ],
         statuses=list(exp.counts),
         tab="trials",
     )

@@ -107,7 +107,8 @@ def _param_condition(key: str, expr: str) -> tuple[str, list[Any]]:
 
 
 def _where(exp_id: str, query: TrialQuery) -> tuple[str, list[Any]]:
-    clauses, args = ["experiment_id = ?"], [exp_id]
+    clauses: list[str] = ["experiment_id = ?"]
+    args: list[Any] = [exp_id]
     unknown = [s for s in query.statuses if s not in TRIAL_STATUSES]
     if unknown:
         raise StoreError(f"unknown trial status {unknown[0]!r}; statuses are {', '.join(TRIAL_STATUSES)}")
@@ -191,7 +192,9 @@ def trial_points(
     if revision is not None:
         sql, args = sql + " AND revision = ?", [*args, revision]
     rows = reader._rows(sql + " ORDER BY seq", args, "read trials for charts")
-    return [TrialPoint(*r[:3], _decode(r[3]) or {}, r[4], _decode(r[5]), *r[6:]) for r in rows]
+    return [
+        TrialPoint(r[0], r[1], r[2], _decode(r[3]) or {}, r[4], _decode(r[5]), r[6], r[7], r[8]) for r in rows
+    ]
 
 
 def _decode(text: str | None) -> Any:
