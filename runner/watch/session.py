@@ -6,6 +6,7 @@ by the revisions' threads when they end, and by :meth:`~WatchSession.stop`, so a
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 from collections.abc import Callable, Iterable
@@ -15,7 +16,7 @@ from typing import Any
 from nniannot.errors import AnnotationError, NniAnnotError
 from runner.config import ExperimentConfig
 from runner.home import Home
-from runner.store import STOPPED, WAITING
+from runner.store import ERROR, STOPPED, SYS_CANCELED, WAITING
 from runner.watch.files import PathFilter
 from runner.watch.listener import WatchListener
 from runner.watch.observer import FileWatcher
@@ -61,7 +62,7 @@ class WatchSession:
         self._inbox: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
         self._active: list[RevisionRun] = []  # revisions whose thread has not ended
         self._latest: tuple[str, int, str | None, dict[str, Any]] | None = None  # key, number, exp id, space
-        self._pending: tuple[Candidate, int, list[str]] | None = None  # a queued revision
+        self._pending: tuple[RevisionRun, str | None, list[str]] | None = None  # queued: run, parent, diff
         self._files: list[str] = []
         self._watcher: FileWatcher | None = None
         self.revisions: list[str] = []  # experiment ids, in order
@@ -111,32 +112,17 @@ class WatchSession:
             self.listener.problem(f"error: {exc}")
             return
         self._set_watched(candidate.files)
-        latest_key = self._pending[0].key if self._pending else (self._latest[0] if self._latest else None)
-        if candidate.key == latest_key:
+        if self._latest is not None and candidate.key == self._latest[0]:
             if announce_unchanged:
                 self.listener.unchanged()
             return
         self._begin(candidate)
 
     def _begin(self, candidate: Candidate) -> None:
-        number = self._latest[1] + 1 if self._latest else 1
-        old_space = self._latest[3] if self._latest else {}
-        diff = space_diff(old_space, candidate.search_space) if self._latest else []
-        for run in self._active:
-            run.superseded_by = number
-            if self.options.on_change == "restart":
-                run.stop()
-            else:
-                run.drain()
-        if self.options.on_change == "queue" and self._active:
-            self._pending = (candidate, number, diff)
-            self.listener.revision_queued(number, sum(r.running_trials() for r in self._active))
-            return
-        self._launch(candidate, number, diff)
-
-    def _launch(self, candidate: Candidate, number: int, diff: list[str]) -> None:
-        self._pending = None
-        parent = self._latest[2] if self._latest else None
+        """Record the new revision first (a wrong tuner argument then leaves the old one alone), then
+        deal with the old revisions' running trials and start it, now or once they have finished."""
+        latest = self._latest
+        number, parent = (latest[1] + 1, latest[2]) if latest else (1, None)
         try:
             session = record(candidate, self.home, number, parent)
         except NniAnnotError as exc:
@@ -144,14 +130,41 @@ class WatchSession:
             return
         self._latest = (candidate.key, number, session.exp_id, candidate.search_space)
         self.revisions.append(session.exp_id)
+        diff = space_diff(latest[3], candidate.search_space) if latest else []
+        if self._pending is not None:
+            self._drop_pending(f"replaced by revision {number} before it started")
+        for old in self._active:
+            old.superseded_by = number
+            if self.options.on_change == "restart":
+                old.stop()
+            else:
+                old.drain()
         run = RevisionRun(
             number, session, self.listener.trial_listener(number, candidate.search_space),
             busy=lambda: sum(r.slots_held() for r in list(self._active) if r is not run),
             on_end=lambda r: self._inbox.put((_ENDED, r)),
         )  # fmt: skip
+        if self.options.on_change == "queue" and self._active:
+            self._pending = (run, parent, diff)
+            self.listener.revision_queued(number, sum(r.running_trials() for r in self._active))
+            return
+        self._start(run, parent, diff)
+
+    def _start(self, run: RevisionRun, parent: str | None, diff: list[str]) -> None:
+        self._pending = None
         self._active.append(run)
-        self.listener.revision_started(number, session.exp_id, parent, diff)
+        self.listener.revision_started(run.number, run.exp_id, parent, diff)
         run.start()
+
+    def _drop_pending(self, why: str) -> None:
+        """A queued revision that will never run: recorded as STOPPED with ``why``."""
+        run = self._pending[0] if self._pending else None
+        self._pending = None
+        if run is not None:
+            with contextlib.suppress(NniAnnotError):
+                run.session.store.set_experiment_status(run.exp_id, STOPPED, why)
+            self.listener.revision_ended(run.number, run.exp_id, STOPPED, why)
+            run.session.store.close()
 
     # a revision ended ---------------------------------------------------------------------------------
 
@@ -161,33 +174,34 @@ class WatchSession:
             self._active.remove(run)
         self._close(run)
         if self._pending is not None and not self._active:
-            self._launch(*self._pending)
+            self._start(*self._pending)
 
     def _close(self, run: RevisionRun) -> None:
         """Record why a superseded revision ended, report it and let go of its store connection."""
         store, exp_id = run.session.store, run.exp_id
-        exp = store.get_experiment(exp_id)
-        status, message = exp.status, run.error or exp.message
-        if run.superseded_by is not None and run.error is None:
-            message = f"superseded by revision {run.superseded_by}"
-            if run.stopped:  # its stopped trials belong to old code: not something to resume
-                for trial in store.list_trials(exp_id, status=WAITING):
-                    store.set_trial_status(exp_id, trial.id, "SYS_CANCELED", message=f"stopped: {message}")
-                status = STOPPED
-            store.set_experiment_status(exp_id, status, message)
+        try:
+            exp = store.get_experiment(exp_id)
+            status, message = exp.status, run.error or exp.message
+            if run.superseded_by is not None and run.error is None:
+                message = f"superseded by revision {run.superseded_by}"
+                if run.stopped:  # its stopped trials belong to old code: not something to resume
+                    for trial in store.list_trials(exp_id, status=WAITING):
+                        store.set_trial_status(exp_id, trial.id, SYS_CANCELED, message=f"stopped: {message}")
+                    status = STOPPED
+                store.set_experiment_status(exp_id, status, message)
+        except NniAnnotError as exc:
+            status, message = ERROR, str(exc)
         self.listener.revision_ended(run.number, exp_id, status, message)
         store.close()
 
     def _shutdown(self) -> None:
         if self._watcher is not None:
             self._watcher.stop()
+        self._drop_pending("the watch stopped before it started")
         if self._active:
             self.listener.stopping()
-        for run in self._active:
-            if self._pending is not None:  # what would have superseded it never started
-                run.superseded_by = None
+        for run in self._active:  # the latest one ends as `run` does on Ctrl-C: resumable
             run.stop()
-        self._pending = None
         for run in list(self._active):
             run.join()
             self._active.remove(run)

@@ -105,14 +105,20 @@ def test_queue_lets_running_trials_finish_first(tmp_path, start_watch):
     first = wait_for(lambda: (e := watch.experiments()) and _running(watch, e[0].id) and e[0], what="a trial")
     _edit(train, RANGE, "nni.uniform(0, 2)")
     watch.wait_line("revision 2 queued")
-    assert len(watch.experiments()) == 1
+    queued = watch.experiments()[1]
+    assert (queued.status, queued.revision, watch.trials(queued.id)) == ("CREATED", 2, [])
+    _edit(train, "nni.uniform(0, 2)", "nni.uniform(0, 3)")  # a second save while one is queued replaces it
+    watch.wait_line("revision 3 queued")
+    replaced = watch.experiments()[1]
+    assert (replaced.status, replaced.message) == (STOPPED, "replaced by revision 3 before it started")
     (tmp_path / "hold").unlink()
-    second = wait_for(lambda: (e := watch.experiments()) and len(e) == 2 and e[1].status == DONE and e[1])
+    third = wait_for(lambda: (e := watch.experiments()) and len(e) == 3 and e[2].status == DONE and e[2])
+    assert (third.revision, third.parent_id, third.counts[SUCCEEDED]) == (3, replaced.id, 2)
     old = watch.experiments()[0]
-    assert (old.status, old.message) == (DONE, "superseded by revision 2")
+    assert (old.status, old.message) == (DONE, "superseded by revision 3")
     old_trials = watch.trials(first.id)
     assert [t.status for t in old_trials] == [SUCCEEDED]  # finished, and no new one started after the change
-    assert second.created_at >= old_trials[0].ended_at
+    assert third.started_at >= old_trials[0].ended_at  # recorded at the change, started after the old trial
     assert watch.interrupt() == 0
 
 
@@ -169,4 +175,28 @@ def test_starts_waiting_when_the_script_is_broken_at_first(tmp_path, start_watch
     assert watch.experiments() == []
     write(train, TRAIN)
     wait_for(lambda: (e := watch.experiments()) and e[0].status == DONE, what="revision 1 done")
+    assert watch.interrupt() == 0
+
+
+PLAIN = """
+    import nni
+
+    params = nni.get_next_parameter()
+    nni.report_final_result(params["x"])
+"""
+
+
+def test_a_changed_search_space_file_starts_a_revision(tmp_path, start_watch):
+    write(tmp_path / "plain.py", PLAIN)
+    space = tmp_path / "space.json"
+    space.write_text('{"x": {"_type": "uniform", "_value": [0, 1]}}')
+    watch = start_watch("watch", "plain.py", "--search-space", "space.json", "--max-trials", "1",
+                        "--tuner", "random")  # fmt: skip
+    watch.wait_line("watching 2 file(s): plain.py, space.json")
+    wait_for(lambda: (e := watch.experiments()) and e[0].status == DONE, what="revision 1 done")
+    space.write_text('{"x": {"_type": "uniform", "_value": [5, 6]}}')
+    watch.wait_line("revision 2:")
+    assert "  ~ x: uniform(0, 1) -> uniform(5, 6)" in watch.lines
+    second = wait_for(lambda: (e := watch.experiments()[1]).status == DONE and e, what="revision 2 done")
+    assert 5 <= watch.trials(second.id)[0].final_default <= 6
     assert watch.interrupt() == 0
