@@ -95,15 +95,12 @@ def _param_condition(key: str, expr: str) -> tuple[str, list[Any]]:
     options = [o.strip() for o in expr.split("|") if o.strip()]
     if not options:
         return "1", []
-    parts, out = [], []
+    # One lookup per row: each option matches as text and, when it reads as a number, as that number.
+    wanted: list[Any] = []
     for option in options:
         number = _number(option)
-        if number is not None:
-            parts.append(f"{value} = ?")
-            out += [*args, number]
-        parts.append(f"CAST({value} AS TEXT) = ?")
-        out += [*args, option]
-    return "(" + " OR ".join(parts) + ")", out
+        wanted += [option] if number is None else [option, number]
+    return f"{value} IN ({', '.join('?' * len(wanted))})", [*args, *wanted]
 
 
 def _where(exp_id: str, query: TrialQuery) -> tuple[str, list[Any]]:
