@@ -101,8 +101,9 @@ class DaskBackend(Backend):
     def _connect(self, scheduler: str | None, local_workers: int | None, timeout: float) -> Any:
         distributed = _distributed()
         if local_workers:
+            # ":0": the dashboard on a free port, so that two clusters never compete for 8787
             self._cluster = distributed.LocalCluster(
-                n_workers=local_workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                n_workers=local_workers, threads_per_worker=1, processes=True, dashboard_address=":0",
                 silence_logs=logging.ERROR,
             )  # fmt: skip
             return distributed.Client(self._cluster, set_as_default=False)

@@ -12,6 +12,8 @@ from runner.backends.base import FINISHED, METRIC, STARTED, Backend, TrialEvent,
 from runner.backends.inprocess import InProcessBackend
 from runner.backends.local import LocalBackend
 
+pytest_plugins = ["tests.runner.dask_support"]  # the cluster fixtures
+
 BEHAVE = os.path.join(os.path.dirname(__file__), "behave.py")
 
 
@@ -24,11 +26,17 @@ def _inprocess(tmp_path) -> Backend:
 
 
 BACKENDS = {"local": _local, "inprocess": _inprocess}
+# Backends that need a fixture (a cluster): built by that fixture's factory.
+CLUSTER_BACKENDS = {"dask": "dask_backend_factory"}
 
 
-@pytest.fixture(params=sorted(BACKENDS))
+@pytest.fixture(params=[*sorted(BACKENDS), pytest.param("dask", marks=pytest.mark.dask)])
 def backend(request, tmp_path):
-    with BACKENDS[request.param](tmp_path) as b:
+    if request.param in CLUSTER_BACKENDS:
+        make = request.getfixturevalue(CLUSTER_BACKENDS[request.param])
+    else:
+        make = BACKENDS[request.param]
+    with make(tmp_path) as b:
         yield b
 
 

@@ -1,0 +1,242 @@
+"""Dask specifics: shipped code and files, shared file systems, lost workers, unreachable or vanished
+schedulers, and an annotated experiment with an assessor on a local cluster of two process workers."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import sys
+import time
+
+import pytest
+
+from nniannot.errors import BackendError, ConfigError
+from runner.backends.base import FINISHED, METRIC, STARTED, TrialSpec
+from runner.home import Home
+from runner.store import EARLY_STOPPED, SUCCEEDED, open_reader
+from tests.runner.conftest import wait_for, write
+
+pytest_plugins = ["tests.runner.dask_support"]  # the cluster fixtures
+
+pytestmark = pytest.mark.dask
+
+# Reports where it ran and what it could read, then behaves as its parameters say.
+PROBE = """
+    import json, os, sys, time
+    import nniannot
+    import helper
+
+    params = nniannot.get_next_parameter()
+    mark = os.environ.get("MARK")
+    if mark:
+        with open(os.path.join(mark, os.environ["NNI_TRIAL_JOB_ID"] + "." + str(len(os.listdir(mark)))), "w") as f:
+            f.write(str(os.getppid()))
+    with open("data/table.csv") as f:
+        table = f.read().strip()
+    print("cwd", os.getcwd())
+    sys.stderr.write("to stderr\\n")
+    nniannot.report_intermediate_result(1)
+    if params.get("hang") and not (mark and len(os.listdir(mark)) > 1 and params.get("second_run_ends")):
+        time.sleep(600)
+    nniannot.report_intermediate_result(2)
+    nniannot.report_final_result({"default": helper.VALUE, "table": table, "cwd": os.getcwd(),
+                                  "here": os.environ["HERE"], "sys_dir": os.environ["NNI_SYS_DIR"]})
+"""
+
+
+def _project(tmp_path):
+    project = tmp_path / "project"
+    (project / "data").mkdir(parents=True)
+    write(project / "probe.py", PROBE)
+    write(project / "helper.py", "VALUE = 42\n")
+    (project / "data" / "table.csv").write_text("a,b\n")
+    (tmp_path / "marks").mkdir()
+    return project
+
+
+def _backend(factory, tmp_path, project, upload=("data",), **options):
+    command = [sys.executable, "probe.py"]
+    return factory(tmp_path, command, code_dir=str(project), cwd=str(project), upload=list(upload), **options)
+
+
+def _spec(tmp_path, project, trial_id, **params):
+    env = {"HERE": str(project), "MARK": str(tmp_path / "marks")}
+    return TrialSpec("EXP", trial_id, 0, [sys.executable, "probe.py"], str(project),
+                     str(tmp_path / "trials" / trial_id), params, env)  # fmt: skip
+
+
+def _until(backend, done, timeout=120.0):
+    events, deadline = [], time.monotonic() + timeout
+    while not done(events):
+        assert time.monotonic() < deadline, events
+        assert not any(e.kind == FINISHED and e.exit_code for e in events), events  # fail fast
+        events += backend.events(0.1)
+    return events
+
+
+def _finished(trial_id):
+    return lambda events: any(e.kind == FINISHED and e.trial_id == trial_id for e in events)
+
+
+def _metrics(events, trial_id):
+    return [(e.record.kind, e.record.value) for e in events if e.trial_id == trial_id and e.record]
+
+
+def test_code_and_uploads_are_shipped_and_logs_come_back(tmp_path, dask_backend_factory):
+    project = _project(tmp_path)
+    with _backend(dask_backend_factory, tmp_path, project, upload=["data/*.csv"]) as backend:
+        assert sorted(backend.bundle.code) == ["data/table.csv", "helper.py", "probe.py"]
+        backend.submit(_spec(tmp_path, project, "t1"))
+        events = _until(backend, _finished("t1"))
+    assert events[0].kind == STARTED and events[-1].exit_code == 0
+    ((_, final),) = [m for m in _metrics(events, "t1") if m[0] == "FINAL"]
+    assert final["default"] == 42 and final["table"] == "a,b"
+    assert final["cwd"] != str(project) and final["cwd"].endswith("code")  # ran in the worker's copy
+    assert final["here"] == final["cwd"]  # runner paths in the environment point at the copy
+    trial_dir = tmp_path / "trials" / "t1"
+    assert final["sys_dir"] != str(trial_dir)
+    assert (trial_dir / "stdout").read_text() == f"cwd {final['cwd']}\n"
+    assert (trial_dir / "stderr").read_text() == "to stderr\n"
+    assert json.loads((trial_dir / "parameter.cfg").read_text())["parameters"] == {}
+    assert (trial_dir / ".nni" / "metrics").read_bytes().count(b"ME") == 3
+
+
+def test_missing_upload_is_a_config_error(tmp_path, dask_backend_factory):
+    project = _project(tmp_path)
+    with pytest.raises(ConfigError, match=r"--upload nothing\.txt: no such file"):
+        _backend(dask_backend_factory, tmp_path, project, upload=["nothing.txt"])
+
+
+def test_shared_file_system_runs_in_place(tmp_path, dask_client):
+    from runner.backends.dask import DaskBackend
+
+    project = _project(tmp_path)
+    with DaskBackend(client=dask_client, shared_fs=True) as backend:
+        backend.submit(_spec(tmp_path, project, "t2"))
+        events = _until(backend, _finished("t2"))
+    ((_, final),) = [m for m in _metrics(events, "t2") if m[0] == "FINAL"]
+    assert final["cwd"] == str(project) and final["sys_dir"] == str(tmp_path / "trials" / "t2")
+    assert (tmp_path / "trials" / "t2" / "stderr").read_text() == "to stderr\n"
+
+
+def _worker_of(mark) -> int:
+    """The pid of the Dask worker whose trial wrote ``mark`` (the parent of the trial's supervisor)."""
+    supervisor = int(wait_for(lambda: mark.exists() and mark.read_text(), what=str(mark)))
+    with open(f"/proc/{supervisor}/stat") as f:
+        return int(f.read().rsplit(")", 1)[1].split()[1])
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_a_killed_worker_fails_its_trial_and_nothing_else(tmp_path, dask_backend_factory):
+    project = _project(tmp_path)
+    with _backend(dask_backend_factory, tmp_path, project) as backend:
+        backend.submit(_spec(tmp_path, project, "victim", hang=True))
+        events = _until(backend, lambda ev: any(e.kind == METRIC and e.trial_id == "victim" for e in ev))
+        backend.submit(_spec(tmp_path, project, "bystander"))
+        worker = _worker_of(tmp_path / "marks" / "victim.0")
+        supervisor = int((tmp_path / "marks" / "victim.0").read_text())
+        os.kill(worker, signal.SIGKILL)
+        events += _until(backend, lambda ev: _finished("victim")(ev) and _finished("bystander")(ev))
+    (lost,) = [e for e in events if e.kind == FINISHED and e.trial_id == "victim"]
+    assert lost.exit_code is None and lost.stderr_tail.startswith("lost: the Dask worker tcp://")
+    assert _metrics(events, "victim") == [("PERIODICAL", 1)]
+    (other,) = [e for e in events if e.kind == FINISHED and e.trial_id == "bystander"]
+    assert other.exit_code == 0 and [k for k, _ in _metrics(events, "bystander")] == ["PERIODICAL"] * 2 + [
+        "FINAL"
+    ]
+    wait_for(lambda: not _alive(supervisor), what="the lost trial's processes to end")
+
+
+def test_retry_lost_runs_the_trial_again_once(tmp_path, dask_backend_factory):
+    project = _project(tmp_path)
+    with _backend(dask_backend_factory, tmp_path, project, retry_lost=True) as backend:
+        backend.submit(_spec(tmp_path, project, "again", hang=True, second_run_ends=True))
+        events = _until(backend, lambda ev: any(e.kind == METRIC for e in ev))
+        os.kill(_worker_of(tmp_path / "marks" / "again.0"), signal.SIGKILL)
+        events += _until(backend, _finished("again"))
+    assert [e.kind for e in events].count(STARTED) == 1
+    assert [k for k, _ in _metrics(events, "again")] == ["PERIODICAL", "PERIODICAL", "FINAL"]  # 1 not twice
+    assert any("was lost; ran the trial again" in p for e in events for p in e.problems)
+    assert events[-1].kind == FINISHED and events[-1].exit_code == 0
+    assert (tmp_path / "marks" / "again.1").exists()
+
+
+def test_unreachable_scheduler_is_one_line(tmp_path):
+    from runner.backends.dask import DaskBackend
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # nothing listens there once closed
+    with pytest.raises(BackendError) as caught:
+        DaskBackend(scheduler=f"tcp://127.0.0.1:{port}", connect_timeout=1.0)
+    assert str(caught.value).startswith(f"cannot reach the Dask scheduler at tcp://127.0.0.1:{port}")
+    assert "\n" not in str(caught.value)
+
+
+@pytest.mark.slow  # a cluster of its own, to lose its scheduler
+def test_scheduler_gone_mid_run_stops_with_a_backend_error(tmp_path):
+    import logging
+
+    from distributed import LocalCluster
+
+    from runner.backends.dask import DaskBackend
+    from runner.backends.dask_bundle import build_bundle
+
+    project = _project(tmp_path)
+    command = [sys.executable, "probe.py"]
+    cluster = LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0",
+                           silence_logs=logging.ERROR)  # fmt: skip
+    try:
+        bundle = build_bundle(command, str(project), str(project), ["data"], str(project))
+        backend = DaskBackend(scheduler=cluster.scheduler_address, bundle=bundle, kill_grace=1.0)
+        with backend:
+            backend.submit(_spec(tmp_path, project, "orphan", hang=True))
+            _until(backend, lambda ev: any(e.kind == METRIC for e in ev))
+            cluster.close()
+            with pytest.raises(BackendError, match="lost the connection to the Dask scheduler"):
+                _until(backend, lambda ev: False)
+            backend.cancel("orphan")  # what the runner does next: no error, no wait
+    finally:
+        cluster.close()
+
+
+ANNOTATED = """
+    import time
+    import model
+
+    for epoch in range(10):
+        time.sleep(0.02 if model.q >= 8 else 0.5)
+        '''@nni.report_intermediate_result(model.q)'''
+    '''@nni.report_final_result(model.q)'''
+"""
+MODEL = """
+    '''@nni.variable(nni.choice(9, 8, 1, 2, 3, 4), name=q)'''
+    q = 9
+"""
+
+
+def test_annotated_experiment_with_an_assessor_on_two_workers(tmp_path, cli, home, dask_cluster):
+    write(tmp_path / "model.py", MODEL)
+    script = write(tmp_path / "train.py", ANNOTATED)
+    result = cli("run", script, "--backend", "dask", "--scheduler", dask_cluster.scheduler_address,
+                 "--tuner", "grid", "--assessor", "medianstop", "--assessor-arg", "start_step=1",
+                 "--concurrency", "2", "--max-trials", "6")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    exp_id = result.output.splitlines()[0].split()[1]
+    with open_reader(Home(home).store_path) as store:
+        trials = {t.params["model/q/choice"]: t for t in store.list_trials(exp_id)}
+        curves = store.curves(exp_id, [t.id for t in trials.values()])
+    assert {q: t.status for q, t in trials.items()} == {9: SUCCEEDED, 8: SUCCEEDED, 1: EARLY_STOPPED,
+                                                        2: EARLY_STOPPED, 3: EARLY_STOPPED, 4: EARLY_STOPPED}  # fmt: skip
+    assert trials[9].final_default == 9 and len(curves[trials[9].id]) == 10
+    for q in (1, 2, 3, 4):  # stopped while running: their processes on the workers were terminated
+        assert len(curves[trials[q].id]) < 10 and trials[q].exit_code != 0
