@@ -94,10 +94,12 @@ def _groups(values: list[Any], bins: int) -> np.ndarray:
         x = np.asarray(values, dtype=float)
         edges = np.quantile(x, np.linspace(0, 1, bins + 1)[1:-1])
         return np.searchsorted(edges, x, side="right")
-    index: dict[str, int] = {}
-    return np.asarray(
-        [index.setdefault(json.dumps(v, sort_keys=True, default=str), len(index)) for v in values]
+    index: dict[Any, int] = {}
+    scalar = (str, int, float, bool, type(None))
+    keys = (
+        (type(v), v) if isinstance(v, scalar) else json.dumps(v, sort_keys=True, default=str) for v in values
     )
+    return np.asarray([index.setdefault(k, len(index)) for k in keys])
 
 
 def omega_squared(y: np.ndarray, labels: np.ndarray) -> float:
@@ -117,23 +119,23 @@ def omega_squared(y: np.ndarray, labels: np.ndarray) -> float:
     return max(0.0, (between - (k - 1) * within_mean) / (total + within_mean))
 
 
-def importance(points: list[TrialPoint], axes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def importance(
+    points: list[TrialPoint], axes: list[dict[str, Any]], values: dict[str, list[Any]] | None = None
+) -> list[dict[str, Any]]:
     """Per axis, the share of the metric's variance its values explain (omega squared, 0..1), best first.
 
-    Numeric axes with many values are cut into quantile bins of about five trials or more. Uses every
-    trial with a finite final metric; needs at least 3 of them (else an empty list).
+    ``values`` may give each axis's values for ``points`` (by axis name) when already computed. Numeric axes
+    with many values are cut into quantile bins of about five trials or more. Uses every trial with a
+    finite final metric; needs at least 3 of them (else an empty list).
     """
-    done = [p for p in points if usable(p.final_default)]
-    if len(done) < 3:
+    keep = [i for i, p in enumerate(points) if usable(p.final_default)]
+    if len(keep) < 3:
         return []
-    y = np.asarray([p.final_default for p in done], dtype=float)
-    bins = max(2, min(BINS, len(done) // 5))
-    out = [
-        {
-            "name": a["name"],
-            "key": a["key"],
-            "importance": omega_squared(y, _groups(axis_values(done, a), bins)),
-        }
-        for a in axes
-    ]
+    y = np.asarray([points[i].final_default for i in keep], dtype=float)
+    bins = max(2, min(BINS, len(keep) // 5))
+    out = []
+    for axis in axes:
+        column = values[axis["name"]] if values is not None else axis_values(points, axis)
+        labels = _groups([column[i] for i in keep], bins)
+        out.append({"name": axis["name"], "key": axis["key"], "importance": omega_squared(y, labels)})
     return sorted(out, key=lambda a: -a["importance"])

@@ -137,12 +137,15 @@ def _chart_data(exp: Any, limit: int) -> dict[str, Any]:
     points = trial_points(reader(), exp.id)
     shown = analysis.sample(points, limit, exp.optimize_mode)
     axes = analysis.axes_of(serialize.param_columns(exp.search_space))
+    values = {a["name"]: analysis.axis_values(points, a) for a in axes}
+    index = {p.seq: i for i, p in enumerate(points)}
+    rows = [index[p.seq] for p in shown]
     return {
         "total": len(points),
         "sampled": len(shown) < len(points),
         "optimize_mode": exp.optimize_mode,
         "change_seq": exp.change_seq,
-        "axes": [{**a, "values": analysis.axis_values(shown, a)} for a in axes],
+        "axes": [{**a, "values": [values[a["name"]][i] for i in rows]} for a in axes],
         "trials": {
             "id": [p.id for p in shown], "seq": [p.seq for p in shown], "status": [p.status for p in shown],
             "value": [p.final_default for p in shown],
@@ -151,7 +154,7 @@ def _chart_data(exp: Any, limit: int) -> dict[str, Any]:
             "intermediates": [p.intermediate_count for p in shown],
         },
         "best_history": analysis.best_history(points, exp.optimize_mode),
-        "importance": analysis.importance(points, axes),
+        "importance": analysis.importance(points, axes, values),
     }  # fmt: skip
 
 

@@ -159,17 +159,24 @@ def query_trials(reader: StoreReader, exp_id: str, query: TrialQuery) -> TrialPa
 
 @dataclass(frozen=True)
 class TrialPoint:
-    """The few fields of a trial that charts need (cheaper than a whole :class:`Trial`)."""
+    """The few fields of a trial that charts need (cheaper than a whole :class:`Trial`).
+
+    ``final`` (the final metric as reported) is decoded only when read.
+    """
 
     id: str
     seq: int
     status: str
     params: dict[str, Any]
     final_default: float | None
-    final: Any
+    final_json: str | None
     started_at: float | None
     ended_at: float | None
     intermediate_count: int
+
+    @property
+    def final(self) -> Any:
+        return _decode(self.final_json)
 
 
 def trial_points(
@@ -189,9 +196,7 @@ def trial_points(
     if revision is not None:
         sql, args = sql + " AND revision = ?", [*args, revision]
     rows = reader._rows(sql + " ORDER BY seq", args, "read trials for charts")
-    return [
-        TrialPoint(r[0], r[1], r[2], _decode(r[3]) or {}, r[4], _decode(r[5]), r[6], r[7], r[8]) for r in rows
-    ]
+    return [TrialPoint(r[0], r[1], r[2], _decode(r[3]) or {}, r[4], r[5], r[6], r[7], r[8]) for r in rows]
 
 
 def _decode(text: str | None) -> Any:
