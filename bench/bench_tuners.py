@@ -40,14 +40,14 @@ def load_problems():
     return module.PROBLEMS
 
 
-def run_ours(args: tuple[str, str, int, int]) -> tuple[list[float], float]:
+def run_ours(args: tuple[str, str, int, int, dict]) -> tuple[list[float], float]:
     """Best-so-far curve and mean ms per suggest+observe of one of our tuners."""
-    name, problem, seed, budget = args
+    name, problem, seed, budget, class_args = args
     sys.path.insert(0, str(HERE.parent))
     from runner.tuners import make_tuner
 
     prob = load_problems()[problem]
-    tuner = make_tuner(name, prob.space, optimize_mode="minimize", seed=seed)
+    tuner = make_tuner(name.split(":")[0], prob.space, optimize_mode="minimize", seed=seed, **class_args)
     best, curve, spent = float("inf"), [], 0.0
     for i in range(budget):
         t0 = time.process_time()
@@ -154,12 +154,12 @@ def _pool_map(fn, jobs, workers):
         return list(pool.map(fn, jobs, chunksize=1))
 
 
-def collect(samplers, problems, seeds, budget, workers, venv):
+def collect(samplers, problems, seeds, budget, workers, venv, class_args):
     """{sampler: {problem: (curves, overheads)}}."""
     out = {}
-    ours = [s for s in samplers if s in OURS]
     ext = [s for s in samplers if s in EXTERNAL]
-    jobs = [(s, p, seed, budget) for s in ours for p in problems for seed in seeds]
+    ours = [s for s in samplers if s not in EXTERNAL]
+    jobs = [(s, p, seed, budget, class_args.get(s, {})) for s in ours for p in problems for seed in seeds]
     for job, res in zip(jobs, _pool_map(run_ours, jobs, workers)):
         out.setdefault(job[0], {}).setdefault(job[1], []).append(res)
     if ext:
@@ -199,6 +199,11 @@ def main(argv=None) -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--venv", default="/tmp/benchvenv")
     ap.add_argument("--json", help="also write the raw results here")
+    ap.add_argument(
+        "--class-args",
+        default="{}",
+        help='JSON: class arguments per sampler, e.g. \'{"tpe:g10": {"gamma": 0.1}}\' (a ":label" names a variant)',
+    )
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.worker:
@@ -209,7 +214,7 @@ def main(argv=None) -> None:
     samplers = a.samplers.split(",")
     seeds = list(range(a.seeds))
     t0 = time.time()
-    results = collect(samplers, problems, seeds, max(budgets), a.workers, a.venv)
+    results = collect(samplers, problems, seeds, max(budgets), a.workers, a.venv, json.loads(a.class_args))
     reference = json.loads((SHARED / "reference.json").read_text())["results"]
     lines = table(results, budgets, problems, reference)
     print("\n".join(lines))

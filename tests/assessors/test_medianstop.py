@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nniannot.errors import TunerError
 from runner.assessors import make_assessor
@@ -64,3 +66,42 @@ def test_bad_start_step(bad):
 def test_unknown_assessor_lists_known_ones():
     with pytest.raises(TunerError, match="medianstop"):
         make_assessor("nope")
+
+
+def _nni_rule(completed: list[list[float]], history: list[float], start_step: int, maximize: bool) -> bool:
+    """NNI's Medianstop decision written out from its definition, recomputed from scratch."""
+    step = len(history)
+    if step < start_step:
+        return False
+    avgs = sorted(sum(c[:step]) / step for c in completed if len(c) >= step)
+    if not avgs:
+        return False
+    if maximize:
+        return max(history) < avgs[(len(avgs) - 1) // 2]
+    return min(history) > avgs[len(avgs) // 2]
+
+
+curves = st.lists(st.lists(st.floats(0, 1, allow_nan=False), min_size=1, max_size=8), min_size=1, max_size=12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(curves=curves, start_step=st.integers(0, 4), maximize=st.booleans())
+def test_decisions_match_nni_rule(curves, start_step, maximize):
+    a = make_assessor(
+        "medianstop", optimize_mode="maximize" if maximize else "minimize", start_step=start_step
+    )
+    completed: list[list[float]] = []
+    for i, curve in enumerate(curves):
+        stopped, seen_by_assessor = False, False
+        for t in range(1, len(curve) + 1):
+            expected = _nni_rule(completed, curve[:t], start_step, maximize)
+            seen_by_assessor = seen_by_assessor or t >= max(start_step, 1)
+            assert a.assess(str(i), curve[:t]) == expected
+            if expected:
+                a.trial_end(str(i), curve[:t], True)
+                stopped = True
+                break
+        if not stopped:
+            a.trial_end(str(i), curve, True)
+            if seen_by_assessor:
+                completed.append(curve)

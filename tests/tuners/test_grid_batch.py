@@ -48,3 +48,31 @@ def test_batch_class_arg_and_bad_space():
     assert tuner.suggest("0") == {"x": 0.5}
     with pytest.raises(TunerError, match="combine_params"):
         make_tuner("batch", {"x": {"_type": "uniform", "_value": [0, 1]}})
+
+
+def test_default_tuner_is_registered():
+    from runner.tuners import DEFAULT_TUNER
+
+    assert make_tuner(DEFAULT_TUNER, DISCRETE).suggest("0") is not None
+
+
+@pytest.mark.parametrize(
+    "name", ["TPE", "Random", "Anneal", "Evolution", "GridSearch", "GP", "Hyperband", "BOHB"]
+)
+def test_nni_names(name):
+    assert make_tuner(name, DISCRETE, optimize_mode="maximize") is not None
+
+
+def test_unknown_tuner_and_argument_are_clear_errors():
+    with pytest.raises(TunerError, match="known tuners: .*tpe"):
+        make_tuner("smac", DISCRETE)
+    with pytest.raises(TunerError, match="population_size"):
+        make_tuner("tpe", DISCRETE, population_size=3)
+
+
+def test_nni_class_args():
+    make_tuner("TPE", DISCRETE, optimize_mode="maximize", tpe_args={"n_startup_jobs": 3, "gamma": 0.2})
+    make_tuner("Evolution", DISCRETE, optimize_mode="maximize", population_size=8)
+    make_tuner("Hyperband", DISCRETE, optimize_mode="maximize", R=27, eta=3)
+    make_tuner("BOHB", DISCRETE, min_budget=1, max_budget=27, eta=3, min_points_in_model=5)
+    make_tuner("GP", DISCRETE, cold_start_num=5, utility="ei", kappa=5, xi=0, nu=2.5, alpha=1e-6)
