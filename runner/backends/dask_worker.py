@@ -183,7 +183,7 @@ class _Run:
             open(os.path.join(self.trial_dir, "stderr"), "wb") as err,
         ):
             proc = subprocess.Popen(
-                [sys.executable, "-I", "-c", SUPERVISOR, str(self.job.kill_grace), *self.command],
+                [sys.executable, "-I", "-S", "-c", SUPERVISOR, str(self.job.kill_grace), *self.command],
                 cwd=self.cwd, env=self.env, stdin=subprocess.PIPE, stdout=out, stderr=err,
                 start_new_session=True,  # one process group: a cancel reaches the trial's children too
             )  # fmt: skip
