@@ -41,8 +41,9 @@ def _aliases(group: click.Group) -> dict[str, list[str]]:
     """Command name -> the other names the same command object is registered under."""
     out: dict[str, list[str]] = {}
     for name, command in sorted(group.commands.items()):
-        if command.name != name and command.name in group.commands:
-            out.setdefault(command.name, []).append(name)
+        own = command.name
+        if own is not None and own != name and own in group.commands:
+            out.setdefault(own, []).append(name)
     return out
 
 
