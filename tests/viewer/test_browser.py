@@ -12,6 +12,7 @@ import textwrap
 
 import pytest
 
+from nniannot.errors import StoreError
 from runner.store import open_reader, open_store
 from tests.viewer.browser import CHROMIUM_ARGS, Watched, chromium, screenshot, served, wait_for
 from tests.viewer.fill import XSS, fill
@@ -175,11 +176,7 @@ def test_kill_rerun_and_stop_against_a_live_runner(tmp_path, watched):
     )  # fmt: skip
     store_path = str(tmp_path / "home" / "store.db")
     try:
-        wait_for(lambda: os.path.exists(store_path), "the store")
-        with open_reader(store_path) as reader:
-            exp_id = wait_for(
-                lambda: reader.list_experiments() and reader.list_experiments()[0].id, "the experiment"
-            )
+        exp_id = wait_for(lambda: _first_experiment(store_path), "the experiment")
         by_k = lambda status: [t for t in _trials(store_path, exp_id) if t.status == status]  # noqa: E731
         wait_for(
             lambda: len(by_k("RUNNING")) == 2 and len(by_k("FAILED")) == 1, "two running and one failed trial"
@@ -193,7 +190,7 @@ def test_kill_rerun_and_stop_against_a_live_runner(tmp_path, watched):
             page.wait_for_selector("#status-line:has-text('kill trial: ok')")
 
             (tmp_path / "fail-once").unlink()
-            page = watched.open(f"{url}experiments/{exp_id}/trials")
+            page = watched.open(f"{url}experiments/{exp_id}/trials?refresh=2")
             page.click(f'#trials-table button.rerun[data-id="{failed.id}"]')
             again = wait_for(
                 lambda: [t for t in _trials(store_path, exp_id) if t.seq > 2 and t.params == failed.params],
@@ -202,6 +199,15 @@ def test_kill_rerun_and_stop_against_a_live_runner(tmp_path, watched):
             wait_for(
                 lambda: _status(store_path, exp_id, again[0].id) == "SUCCEEDED", "the re-run trial to succeed"
             )
+
+            # Live update: a trial added behind the page's back appears without a reload.
+            posted = page.evaluate(
+                "(params) => NA.post(`/api/experiments/${NA.expId}/actions`, {kind: 'add_trial', payload: {params}})",
+                {k: 2 for k in failed.params},
+            )
+            assert posted["kind"] == "add_trial"
+            added = wait_for(lambda: [t for t in _trials(store_path, exp_id) if t.seq > 3], "the added trial")
+            page.wait_for_selector(f'#trials-table tr[data-id="{added[0].id}"]', timeout=60_000)
 
             page = watched.open(f"{url}experiments/{exp_id}")
             screenshot(page, "viewer-overview-live")
@@ -218,6 +224,18 @@ def test_kill_rerun_and_stop_against_a_live_runner(tmp_path, watched):
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+def _first_experiment(store_path):
+    """The id of the store's experiment, or None while the runner is still creating the store."""
+    if not os.path.exists(store_path):
+        return None
+    try:
+        with open_reader(store_path) as reader:
+            found = reader.list_experiments()
+    except StoreError:
+        return None
+    return found[0].id if found else None
 
 
 def _status(store_path, exp_id, trial_id):

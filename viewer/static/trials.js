@@ -95,12 +95,12 @@
     for (const col of cols) {
       let content = value(row, col);
       if (col === "id") content = NA.el("a", { class: "mono", href: `/experiments/${exp}/trials/${encodeURIComponent(row.id)}` }, row.id);
-      else if (col === "status") content = NA.el("span", { class: "badge s-" + row.status }, row.status);
+      else if (col === "status") content = NA.el("span", { class: "badge s-" + row.status, title: row.message }, row.status);
       tr.append(NA.el("td", { class: numeric(col) ? "num" : null }, content));
     }
     if (live) {
       const cell = NA.el("td");
-      if (row.status === "RUNNING" || row.status === "WAITING")
+      if (row.status === "RUNNING")
         cell.append(NA.el("button", { type: "button", class: "danger small kill", "data-id": row.id,
           onclick: () => NA.action("kill_trial", { trial_id: row.id }, () => load()) }, "Kill"));
       if (row.status === "FAILED")
