@@ -37,7 +37,7 @@ def experiment(ref: str) -> Any:
 
 @bp.get("/experiments/<ref>/best")
 def best(ref: str) -> Any:
-    k = tablequery._int(request.args, "k", 10, 1, 1000)
+    k = tablequery.int_arg(request.args, "k", 10, 1, 1000)
     trials = reader().list_trials(_exp_id(ref), order_by="best", limit=k)
     return jsonify({"trials": [serialize.trial_row(t) for t in trials if t.final_default is not None]})
 
@@ -99,7 +99,7 @@ def log(ref: str, trial_id: str, name: str) -> Response:
     path = resolve_log(found.dir, name)
     tail = request.args.get("tail", "65536")
     text = read_tail(
-        path, None if tail == "all" else tablequery._int(request.args, "tail", 65536, 1, 1 << 30)
+        path, None if tail == "all" else tablequery.int_arg(request.args, "tail", 65536, 1, 1 << 30)
     )
     response = Response(text.text, mimetype="text/plain")
     response.headers["X-Log-Truncated"] = "1" if text.truncated else "0"
@@ -114,7 +114,7 @@ def diff(ref: str, trial_id: str) -> Any:
 
 @bp.get("/experiments/<ref>/changes")
 def changes(ref: str) -> Any:
-    since = tablequery._int(request.args, "since", 0, 0, 1 << 62)
+    since = tablequery.int_arg(request.args, "since", 0, 0, 1 << 62)
     found = reader().changes_since(_exp_id(ref), since)
     inter = found.intermediates
     return jsonify({
@@ -202,7 +202,7 @@ def _band(exp_id: str) -> tuple[list[list[Any]], bool]:
 @bp.get("/experiments/<ref>/architecture")
 def arch(ref: str) -> Any:
     exp = reader().get_experiment(_exp_id(ref))
-    top = tablequery._int(request.args, "top", 20, 1, 100) / 100
+    top = tablequery.int_arg(request.args, "top", 20, 1, 100) / 100
     return jsonify(architecture(exp.search_space, trial_points(reader(), exp.id), exp.optimize_mode, top))
 
 

@@ -44,7 +44,7 @@ def experiments() -> str:
 @bp.get("/experiments/<ref>")
 def overview(ref: str) -> str:
     exp = _experiment(ref)
-    k = tablequery._int(request.args, "k", 5, 1, 100)
+    k = tablequery.int_arg(request.args, "k", 5, 1, 100)
     best = [t for t in reader().list_trials(exp.id, order_by="best", limit=k) if t.final_default is not None]
     return _page(
         "overview.html",

@@ -26,7 +26,8 @@ class BadQuery(ValueError):
     """A query argument is malformed (answered with 400 and the message)."""
 
 
-def _int(args: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+def int_arg(args: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    """The whole-number URL argument ``name`` in [low, high] (``default`` if absent); BadQuery otherwise."""
     text = args.get(name)
     if text in (None, ""):
         return default
@@ -41,8 +42,8 @@ def _int(args: Mapping[str, str], name: str, default: int, low: int, high: int) 
 
 def parse_query(args: Mapping[str, str], *, everything: bool = False) -> TrialQuery:
     """The store query for these URL arguments; with ``everything`` the page limits are ignored."""
-    size = _int(args, "size", 50, 1, MAX_PAGE)
-    page = _int(args, "page", 1, 1, 10**9)
+    size = int_arg(args, "size", 50, 1, MAX_PAGE)
+    page = int_arg(args, "page", 1, 1, 10**9)
     order = args.get("order", "asc")
     if order not in ("asc", "desc"):
         raise BadQuery(f"order must be asc or desc, got {order!r}")

@@ -18,7 +18,7 @@
     const scale = Math.max(...effects, 0);
     block.layers.forEach((layer, li) => {
       const x = 260 * (li + 1);
-      nodes.push({ id: `layer:${layer.name}`, name: layer.name, x: x - 85, y: -60, symbolSize: 1, itemStyle: { opacity: 0 },
+      nodes.push({ id: `layer:${layer.name}`, name: layer.name, x: x - 85, y: -60, symbolSize: 1, itemStyle: { color: "transparent" },
         label: { show: true, color: c.muted, fontWeight: "bold" }, tip: `${layer.name}: choose one of ${layer.candidates.length} layers` });
       layer.inputs.forEach((inp, ii) => {
         const id = `in:${layer.name}:${inp.name}`;
