@@ -210,6 +210,16 @@ def test_kill_rerun_and_stop_against_a_live_runner(tmp_path, watched):
             page.wait_for_selector(f'#trials-table tr[data-id="{added[0].id}"]', timeout=60_000)
 
             page = watched.open(f"{url}experiments/{exp_id}")
+            page.fill('#limits-form input[name="concurrency"]', "4")
+            page.click('#limits-form button[type="submit"]')
+            wait_for(lambda: _experiment(store_path, exp_id).concurrency == 4, "the new concurrency")
+            page.wait_for_selector("#status-line:has-text('update limits: ok')")
+            before = len(_trials(store_path, exp_id))
+            page.click("#rerun-failed")
+            wait_for(
+                lambda: [t for t in _trials(store_path, exp_id)[before:] if t.params == failed.params],
+                "a re-run of every failed trial",
+            )
             screenshot(page, "viewer-overview-live")
             page.once("dialog", lambda dialog: dialog.accept())
             page.click("#stop-experiment")
@@ -236,6 +246,11 @@ def _first_experiment(store_path):
     except StoreError:
         return None
     return found[0].id if found else None
+
+
+def _experiment(store_path, exp_id):
+    with open_reader(store_path) as reader:
+        return reader.get_experiment(exp_id)
 
 
 def _status(store_path, exp_id, trial_id):
