@@ -56,13 +56,15 @@ def _param_size(param: Param) -> int | None:
     if isinstance(param, MutableLayer):
         return math.prod(_layer_size(layer) for layer in param.layers)
     if isinstance(param, RandInt):
-        return param.high - param.low
+        # a very wide integer range is searched like a continuous one
+        return param.high - param.low if param.high - param.low <= MAX_LEVELS else None
     codec = _single(param)
     return None if codec.values is None else len(codec.values)
 
 
 def space_size(space: SearchSpace) -> int | None:
-    """The number of distinct configurations, or None if it is infinite (a continuous parameter)."""
+    """The number of distinct configurations, or None if it is infinite (a continuous parameter) or a
+    parameter has more than ``MAX_LEVELS`` values (searched like a continuous one)."""
     total = 1
     for param in space:
         size = _param_size(param)

@@ -76,3 +76,10 @@ def test_nni_class_args():
     make_tuner("Hyperband", DISCRETE, optimize_mode="maximize", R=27, eta=3)
     make_tuner("BOHB", DISCRETE, min_budget=1, max_budget=27, eta=3, min_points_in_model=5)
     make_tuner("GP", DISCRETE, cold_start_num=5, utility="ei", kappa=5, xi=0, nu=2.5, alpha=1e-6)
+
+
+def test_grid_refines_a_very_wide_integer_range_instead_of_stopping():
+    tuner = make_tuner("grid", {"n": {"_type": "randint", "_value": [0, 1_000_000]}})
+    values = [tuner.suggest(str(i)) for i in range(7)]
+    assert all(v is not None and 0 <= v["n"] < 1_000_000 for v in values)
+    assert len({v["n"] for v in values}) == 7
