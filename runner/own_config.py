@@ -85,9 +85,8 @@ def from_yaml(data: dict[str, Any], base: str, path: str) -> tuple[ExperimentCon
 
 def _training_service(cfg: ExperimentConfig, data: dict[str, Any], base: str, path: str) -> list[str]:
     """The dask settings: top-level keys, or NNI's ``trainingService: {platform: dask, ...}`` form."""
-    top = {
-        k: data[k] for k in ("scheduler", "local_workers", "upload", "shared_fs", "retry_lost") if k in data
-    }
+    keys: tuple[str, ...] = ("scheduler", "local_workers", "upload", "shared_fs", "retry_lost")
+    top = {k: data[k] for k in keys if k in data}
     warnings = dask_service(cfg, top, base, path, where="")
     service = data.get("trainingService")
     if service is None:

@@ -15,7 +15,6 @@ on resume.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import queue
@@ -23,7 +22,6 @@ import signal
 import sys
 import threading
 import uuid
-from collections.abc import Iterator
 from concurrent.futures import CancelledError
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -89,6 +87,11 @@ class DaskBackend(Backend):
         self.client = (
             client if client is not None else self._connect(scheduler, local_workers, connect_timeout)
         )
+        # A lost scheduler is reported once, by events(); Dask's client would log its own tracebacks too.
+        self._client_log = logging.getLogger("distributed.client")
+        self._client_log_level = self._client_log.level
+        if self._owns_client:
+            self._client_log.setLevel(logging.CRITICAL + 1)
         self.topic = f"nni-annot-{uuid.uuid4().hex[:12]}"
         self._events: queue.Queue[TrialEvent] = queue.Queue()
         self._lock = threading.Lock()
@@ -334,28 +337,20 @@ class DaskBackend(Backend):
                 self._all_done.wait_for(
                     lambda: all(t.done for t in self._trials.values()), timeout=self.kill_grace + 30
                 )
-        with _quiet(self._fatal is not None):  # Dask logs its failed reconnection attempts at length
-            try:
-                self.client.unsubscribe_topic(self.topic)
-            except Exception:
-                pass
-            if self._owns_client:
-                self.client.close()
-                if self._cluster is not None:
-                    self._cluster.close()
+        try:
+            self._disconnect()
+        finally:
+            self._client_log.setLevel(self._client_log_level)
 
-
-@contextlib.contextmanager
-def _quiet(active: bool) -> Iterator[None]:
-    """Silence distributed's loggers for a moment (when the scheduler is already known to be gone)."""
-    log = logging.getLogger("distributed")
-    level = log.level
-    if active:
-        log.setLevel(logging.CRITICAL + 1)
-    try:
-        yield
-    finally:
-        log.setLevel(level)
+    def _disconnect(self) -> None:
+        try:
+            self.client.unsubscribe_topic(self.topic)
+        except Exception:  # the scheduler is gone: nothing to unsubscribe from
+            pass
+        if self._owns_client:
+            self.client.close()
+            if self._cluster is not None:
+                self._cluster.close()
 
 
 def backend_for(cfg: ExperimentConfig, launch: TrialLaunch) -> DaskBackend:
