@@ -112,7 +112,7 @@ def main() -> None:
             ("trials API: sorted by a parameter", f"{api}/trials?sort=param:train/lr/loguniform"),
             ("trials API: sorted by a dict-metric key", f"{api}/trials?sort=metric:loss"),
             ("trials API: filters + search, page 3", f"{api}/trials?status=SUCCEEDED&p.train/act/choice=relu"
-                                                     "&p.train/hidden/choice=64|128&q=gelu&page=3"),
+                                                     "&p.train/hidden/choice=64|128&q=t1&page=3"),
             ("trials API: last page (offset 19,950)", f"{api}/trials?page={max(1, args.trials // 50)}"),
             ("trials API: 500 rows", f"{api}/trials?size=500"),
             ("live update: changes since (nothing new)", f"{api}/changes?since={args.trials + 1}"),
