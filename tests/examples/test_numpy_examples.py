@@ -51,8 +51,10 @@ def test_nni_migration_runs_the_v1_config_unchanged(cli):
 def test_nni_migration_runs_the_v2_config_unchanged(cli):
     cli("run", "--config", str(EXAMPLES / "nni_migration" / "config_v2.yml"), "--max-trials", "3", "--plain")
     doc = cli.show()
-    assert_all_succeeded(doc, 3)
-    assert doc["assessor"] is not None
+    # The config's median-stop assessor may stop a trial that does worse than the others did.
+    assert [t["status"] in ("SUCCEEDED", "EARLY_STOPPED") for t in doc["trials"]] == [True] * 3
+    assert doc["trials"][0]["status"] == "SUCCEEDED" and doc["best"] is not None
+    assert doc["name"] == "nni_migration_v2" and doc["tuner"] == "TPE" and doc["assessor"] == "Medianstop"
 
 
 def test_feature_engineering_tunes_groups_transforms_and_degree(cli):
