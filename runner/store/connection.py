@@ -79,6 +79,14 @@ def connect_reader(path: str) -> sqlite3.Connection:
             uri, uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
         )
         conn.row_factory = sqlite3.Row
+        if not _has_tables(conn):
+            # The file exists but its creator has not committed the schema yet: wait for it as a writer
+            # would (the busy timeout), creating it if that creator went away.
+            connect_writer(path).close()
         row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         schema.check_version(row[0] if row else None, path)
     return conn
+
+
+def _has_tables(conn: sqlite3.Connection) -> bool:
+    return conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0] > 0

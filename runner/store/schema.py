@@ -143,14 +143,16 @@ CREATE INDEX IF NOT EXISTS actions_pending ON actions (experiment_id, applied_at
 
 
 def create_or_check(conn: sqlite3.Connection, path: str) -> None:
-    """Create the schema in an empty database, or check that an existing one is a version we read."""
-    conn.executescript(_DDL)
+    """Create the schema in an empty database, or check that an existing one is a version we read.
+
+    The tables and the version row are written in one transaction, so a reader never sees a half-made store.
+    """
+    conn.executescript(
+        f"BEGIN IMMEDIATE;\n{_DDL}\n"
+        f"INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', '{SCHEMA_VERSION}');\nCOMMIT;"
+    )
     row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-    if row is None:
-        conn.execute("INSERT INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-        conn.commit()
-        return
-    check_version(row[0], path)
+    check_version(row[0] if row else None, path)
 
 
 def check_version(value: str | None, path: str) -> None:

@@ -223,3 +223,12 @@ def test_curves_give_numbers_in_report_order(store):
     assert store.curves(exp.id) == {t.id: [0.1, 0.2, 0.3]}
     assert store.curves(exp.id, []) == {}
     assert [i.value["loss"] for i in store.intermediates(exp.id, t.id)] == pytest.approx([0.9, 0.8, 0.7])
+
+
+def test_reader_of_a_store_still_being_created_waits_for_its_schema(tmp_path):
+    path = str(tmp_path / "store.db")
+    creator = sqlite3.connect(path, isolation_level=None)
+    creator.execute("PRAGMA journal_mode=WAL")  # the file exists, its schema is not committed yet
+    reader = open_reader(path)
+    assert reader.list_experiments() == []
+    creator.close()
