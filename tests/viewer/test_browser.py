@@ -1,6 +1,6 @@
 """The viewer in a real browser (Debian's chromium via Playwright): pages of a real experiment, charts drawn,
 sorting, filtering, the top-% filter, hostile strings that must not run, and kill / re-run / stop against a
-live runner. Screenshots of each page go to docs/img/."""
+live runner. With NNIANNOT_SCREENSHOTS=1, screenshots of each page go to docs/img/."""
 
 from __future__ import annotations
 
