@@ -56,7 +56,7 @@ def test_nas_mutable_layers_and_its_best_architecture_as_code(cli, tmp_path):
 
     code = cli("show", "latest", "--best-code").stdout
     ast.parse(code)
-    assert '"""@nni.mutable_layers(' not in code and "'''@nni.variable(" not in code
+    assert '"""@nni.mutable_layers(' not in code and "@nni.variable(" not in code
     for name, out in zip(("mutable_layer_0", "mutable_layer_1", "mutable_layer_2"), ("h1", "h2", "h3")):
         chosen = layers[name]["chosen_layer"]
         func, _, kwargs = chosen.partition("(")
