@@ -6,8 +6,10 @@ a unique prefix of one, its name, or ``latest``. The ``--json`` outputs are docu
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 import click
@@ -70,23 +72,48 @@ def _kv(pairs: tuple[str, ...], what: str) -> dict[str, Any]:
 @click.option("--retry-lost", is_flag=True, default=None, help="Dask: rerun once if its worker dies.")
 @click.option("--plain", is_flag=True, help="Plain log lines even on a terminal.")
 @click.option("--watch", "watch_mode", is_flag=True, help="Rerun on every change (`nni-annot watch`).")
+@click.option(
+    "--view", "with_viewer", is_flag=True, help="Serve the viewer on 127.0.0.1 while the run lasts."
+)
 @home_option
 def run(script: str | None, script_args: tuple[str, ...], config_file: str | None, home: str | None, plain: bool,
         **options: Any) -> None:  # fmt: skip
     """Tune SCRIPT (args after -- go to the script), or run the experiment a --config describes."""
     from runner.run import create_experiment
 
+    with_viewer = options.pop("with_viewer", False)
     if options.pop("watch_mode", False):
         from nniannot.cli.watch import start_watch
 
-        start_watch(script, script_args, config_file, home, options)
+        with _viewer_beside(_home(home).store_path, with_viewer):
+            start_watch(script, script_args, config_file, home, options)
         return
     cfg = _build_config(script, script_args, config_file, options)
     session = create_experiment(cfg, _home(home))
     click.echo(f"experiment {session.exp_id}")
     for note in session.launch.notes:
         click.echo(note)
-    _run_session(session, home, plain)
+    with _viewer_beside(session.home.store_path, with_viewer, session.exp_id):
+        _run_session(session, home, plain)
+
+
+@contextlib.contextmanager
+def _viewer_beside(store_path: str, wanted: bool, exp_id: str | None = None) -> Iterator[None]:
+    """Serve the viewer on 127.0.0.1 (port 8080, or any free port if taken) while the block runs."""
+    if not wanted:
+        yield
+        return
+    from viewer.server import start_server
+
+    try:
+        viewer = start_server(store_path, "127.0.0.1", 8080)
+    except OSError:
+        viewer = start_server(store_path, "127.0.0.1", 0)
+    click.echo(f"viewer: {viewer.url}" + (f"experiments/{exp_id}" if exp_id else ""))
+    try:
+        yield
+    finally:
+        viewer.shutdown()
 
 
 def _build_config(

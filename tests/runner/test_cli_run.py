@@ -242,3 +242,31 @@ def test_max_duration_cancels_running_trials(tmp_path, cli, home):
         trials = store.list_trials(exp.id)
     assert exp.status == "DONE" and exp.message == "reached the maximum duration"
     assert len(trials) == 2 and {t.status for t in trials} == {"SYS_CANCELED"}
+
+
+def test_run_with_view_serves_the_viewer_while_the_run_lasts(tmp_path, home):
+    import urllib.error
+    import urllib.request
+
+    from tests.runner.conftest import spawn
+
+    script = write(tmp_path / "slow.py", """
+        import time
+        '''@nni.variable(nni.choice(1, 2), name=a)'''
+        a = 1
+        time.sleep(1.5)
+        '''@nni.report_final_result(a)'''
+    """)  # fmt: skip
+    proc = spawn(home, "run", script, "--max-trials", "2", "--view", "--plain", cwd=str(tmp_path))
+    try:
+        lines = [proc.stdout.readline() for _ in range(3)]
+        url = next(line.split()[1] for line in lines if line.startswith("viewer: "))
+        assert url.startswith("http://127.0.0.1:") and "/experiments/" in url
+        with urllib.request.urlopen(url, timeout=30) as page:
+            assert page.status == 200 and "slow.py" in page.read().decode()
+        _, err = proc.communicate(timeout=120)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, err
+    with pytest.raises(urllib.error.URLError):
+        urllib.request.urlopen(url, timeout=5)
