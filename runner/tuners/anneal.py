@@ -27,9 +27,9 @@ class AnnealTuner(EncodedTuner):
         search_space: SearchSpace,
         optimize_mode: str = "maximize",
         seed: int | None = None,
-        n_startup: int = 5,
+        n_startup: int = 10,
         avg_best_idx: float = 2.0,
-        shrink_coef: float = 0.1,
+        shrink_coef: float = 0.15,
     ) -> None:
         super().__init__(search_space, optimize_mode, seed, n_startup=n_startup)
         self.avg_best_idx = max(1.0, float(avg_best_idx))

@@ -74,7 +74,7 @@ class AcquisitionOptimizer:
         mean, std = self.gp.predict(U)
         return log_ei(mean, std, self.best)
 
-    def run(self, incumbents: np.ndarray, n_pool: int = 1024, n_starts: int = 10) -> np.ndarray:
+    def run(self, incumbents: np.ndarray, n_pool: int = 1024, n_starts: int = 6) -> np.ndarray:
         pool = self._pool(incumbents, n_pool)
         s = self.score(pool)
         starts = self._starts(pool, s, incumbents[:1], n_starts)
@@ -144,7 +144,7 @@ class AcquisitionOptimizer:
         z0 = (starts[:, free] / ell).ravel()
         bounds = [(0.0, 1.0 / e) for e in ell] * m
         res = minimize(
-            fun, z0, jac=True, method="L-BFGS-B", bounds=bounds, options={"maxiter": 40, "gtol": 1e-3}
+            fun, z0, jac=True, method="L-BFGS-B", bounds=bounds, options={"maxiter": 30, "gtol": 1e-3}
         )
         out = starts.copy()
         out[:, free] = np.clip(res.x.reshape(m, -1) * ell, 0.0, 1.0)

@@ -42,7 +42,7 @@ class TpeTuner(EncodedTuner):
         n_startup: int = 10,
         gamma: float = 0.15,
         n_candidates: int = 64,
-        min_bandwidth: float = 0.03,
+        min_bandwidth: float = 0.06,
         tpe_args: Mapping[str, Any] | None = None,
         parallel_optimize: bool = True,
         constant_liar_type: str | None = None,
