@@ -14,6 +14,12 @@ from typing import Any
 
 import click
 
+
+def examples(*lines: str) -> str:
+    """The "Examples:" section of a command's help (``\\b`` keeps click from re-wrapping the lines)."""
+    return "\b\nExamples:\n" + "\n".join(f"    {line}" for line in lines)
+
+
 home_option = click.option(
     "--home",
     metavar="DIR",
@@ -44,7 +50,14 @@ def _kv(pairs: tuple[str, ...], what: str) -> dict[str, Any]:
 # run -------------------------------------------------------------------------------------------------
 
 
-@click.command(context_settings={"ignore_unknown_options": False})
+@click.command(
+    context_settings={"ignore_unknown_options": False},
+    epilog=examples(
+        "nni-annot run train.py --max-trials 50 --concurrency 2      # TPE by default",
+        "nni-annot run train.py --tuner random --assessor medianstop -- --epochs 5",
+        "nni-annot run --config config.yml                           # nni-annot's, or an NNI v1/v2 config",
+    ),
+)
 @click.argument("script", required=False, type=click.Path(dir_okay=False))
 @click.argument("script_args", nargs=-1, type=click.UNPROCESSED)
 @click.option(
@@ -194,7 +207,11 @@ def _run_session(session: Any, home: str | None, plain: bool, on_loop: Any = Non
 # trial -----------------------------------------------------------------------------------------------
 
 
-@click.command()
+@click.command(
+    epilog=examples(
+        "nni-annot trial train.py --param lr=0.01 --param hidden=64 -- --epochs 1",
+    )
+)
 @click.argument("script", type=click.Path(exists=True, dir_okay=False))
 @click.argument("script_args", nargs=-1, type=click.UNPROCESSED)
 @click.option("--params", "params_json", metavar="JSON", help="Parameter values as a JSON object.")
@@ -241,7 +258,13 @@ def trial(script: str, script_args: tuple[str, ...], params_json: str | None, pa
 # reading ---------------------------------------------------------------------------------------------
 
 
-@click.command(name="list")
+@click.command(
+    name="list",
+    epilog=examples(
+        "nni-annot list",
+        "nni-annot list --json",
+    ),
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (see docs/cli.md).")
 @home_option
 def list_(as_json: bool, home: str | None) -> None:
@@ -257,7 +280,12 @@ def list_(as_json: bool, home: str | None) -> None:
             click.echo(list_table(reader.list_experiments()))
 
 
-@click.command()
+@click.command(
+    epilog=examples(
+        "nni-annot show latest",
+        "nni-annot show latest --best-code > best.py   # the script with the best values",
+    )
+)
 @click.argument("exp")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (see docs/cli.md).")
 @click.option(
@@ -282,7 +310,11 @@ def show(exp: str, as_json: bool, best_code: bool, home: str | None) -> None:
             click.echo(show_text(reader, exp_id, _home(home).trials_dir(exp_id), home))
 
 
-@click.command()
+@click.command(
+    epilog=examples(
+        "nni-annot export latest --format csv -o results.csv",
+    )
+)
 @click.argument("exp")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
 @click.option("--intermediate", is_flag=True, help="Include every trial's intermediate results.")
@@ -307,7 +339,12 @@ def export(exp: str, fmt: str, intermediate: bool, output: str | None, home: str
         click.echo(text, nl=False)
 
 
-@click.command(name="import")
+@click.command(
+    name="import",
+    epilog=examples(
+        "nni-annot import latest nni_export.json",
+    ),
+)
 @click.argument("exp")
 @click.argument("data", type=click.Path(exists=True, dir_okay=False))
 @home_option
@@ -330,7 +367,11 @@ def import_(exp: str, data: str, home: str | None) -> None:
 # controlling -----------------------------------------------------------------------------------------
 
 
-@click.command()
+@click.command(
+    epilog=examples(
+        "nni-annot stop latest",
+    )
+)
 @click.argument("exp")
 @click.option("--wait", "wait_s", type=float, default=30.0, show_default=True, help="Seconds to wait for it.")
 @home_option
@@ -341,7 +382,11 @@ def stop(exp: str, wait_s: float, home: str | None) -> None:
     click.echo(stop_experiment(_home(home), exp, wait_s))
 
 
-@click.command()
+@click.command(
+    epilog=examples(
+        "nni-annot resume latest",
+    )
+)
 @click.argument("exp")
 @click.option("--plain", is_flag=True, help="Plain log lines even on a terminal.")
 @home_option
@@ -356,7 +401,12 @@ def resume(exp: str, plain: bool, home: str | None) -> None:
     _run_session(session, home, plain)
 
 
-@click.command(name="rerun-failed")
+@click.command(
+    name="rerun-failed",
+    epilog=examples(
+        "nni-annot rerun-failed latest",
+    ),
+)
 @click.argument("exp")
 @click.option("--plain", is_flag=True, help="Plain log lines even on a terminal.")
 @home_option
@@ -384,7 +434,11 @@ def rerun_failed(exp: str, plain: bool, home: str | None) -> None:
     _run_session(session, home, plain, on_loop=queue_reruns)
 
 
-@click.command()
+@click.command(
+    epilog=examples(
+        "nni-annot delete latest --yes",
+    )
+)
 @click.argument("exp")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @home_option
