@@ -152,6 +152,14 @@ def _build_config(
         cfg.search_space = load_search_space_file(cfg.search_space_file)
     simple = {"tuner": "tuner", "assessor": "assessor", "max_trials": "max_trials", "concurrency": "concurrency",
               "optimize": "optimize_mode", "seed": "seed", "gpus_per_trial": "gpus_per_trial", "name": "name"}  # fmt: skip
+    for kind in ("tuner", "assessor"):  # another algorithm than the config's: its class args do not apply
+        name = options[kind]
+        if name is not None and getattr(cfg, kind) and str(getattr(cfg, kind)).lower() != name.lower():
+            dropped = getattr(cfg, f"{kind}_args")
+            if dropped:
+                click.echo(f"note: --{kind} {name} replaces the config's {getattr(cfg, kind)}; its arguments "
+                           f"{', '.join(sorted(dropped))} are not used", err=True)  # fmt: skip
+            setattr(cfg, f"{kind}_args", {})
     for option, attr in simple.items():
         if options[option] is not None:
             setattr(cfg, attr, options[option])

@@ -270,3 +270,16 @@ def test_run_with_view_serves_the_viewer_while_the_run_lasts(tmp_path, home):
     assert proc.returncode == 0, err
     with pytest.raises(urllib.error.URLError):
         urllib.request.urlopen(url, timeout=5)
+
+
+def test_tuner_named_on_the_command_line_drops_the_config_s_tuner_args(tmp_path, cli, home):
+    script = write(tmp_path / "train.py", ANNOTATED)
+    config = write(tmp_path / "config.yml", f"""
+        script: {script}
+        tuner: evolution
+        tuner_args: {{population_size: 8}}
+        max_trials: 2
+    """)  # fmt: skip
+    result = cli("run", "--config", config, "--tuner", "random", "--plain")
+    assert result.exit_code == 0, result.output
+    assert "replaces the config's evolution" in result.output and "population_size" in result.output
