@@ -49,10 +49,10 @@
     const values = rows.map((r) => r[metricDim]);
     charts.parallel.setOption({
       ...NA.chartBase(),
-      parallel: { left: 60, right: 150, top: 40, bottom: 30, parallelAxisDefault: { nameLocation: "end", nameGap: 12 } },
+      parallel: { left: 60, right: 190, top: 40, bottom: 30, parallelAxisDefault: { nameLocation: "end", nameGap: 12 } },
       parallelAxis,
       visualMap: { type: "continuous", dimension: metricDim, min: Math.min(...values), max: Math.max(...values), right: 10, top: "middle",
-        calculable: true, textStyle: { color: c.muted }, formatter: (v) => NA.fmt(v), inRange: { color: c.dark ? ["#3b4a6b", "#7aa2ff", "#ffd166"] : ["#c9d3e6", "#2457c5", "#d1495b"] },
+        calculable: true, textStyle: { color: c.muted }, formatter: (v) => NA.fmt(v), inRange: { color: bestLast(c.dark ? ["#3b4a6b", "#7aa2ff", "#ffd166"] : ["#c9d3e6", "#2457c5", "#d1495b"], sign) },
         inverse: sign < 0 },
       tooltip: { ...NA.chartBase().tooltip, trigger: "item", formatter: (p) => `trial ${NA.esc(p.data[metricDim + 1])}: ${NA.esc(NA.fmt(p.data[metricDim]))}` },
       series: [{ type: "parallel", data: rows, lineStyle: { width: rows.length > 1000 ? 0.5 : 1.2, opacity: rows.length > 1000 ? 0.35 : 0.7 },
@@ -60,6 +60,8 @@
     }, true);
     document.getElementById("axis-order").replaceChildren(...axes.map((a, i) => axisChip(a.name, i, axes.length)));
   }
+  // The strongest colour goes to the best trials: the highest values, or the lowest when minimizing.
+  function bestLast(palette, sign) { return sign < 0 ? [...palette].reverse() : palette; }
   function axisChip(name, i, n) {
     const chip = NA.el("button", { type: "button", class: "chip", draggable: "true", "data-axis": name,
       title: "Drag, or focus and press ←/→ to move" }, name);
