@@ -41,25 +41,25 @@ def load_problems():
 
 
 def run_ours(args: tuple[str, str, int, int, dict]) -> tuple[list[float], float]:
-    """Best-so-far curve and mean ms per suggest+observe of one of our tuners."""
+    """Best-so-far curve and CPU ms per trial in suggest+observe, for one of our tuners."""
     name, problem, seed, budget, class_args = args
     sys.path.insert(0, str(HERE.parent))
     from runner.tuners import make_tuner
 
     prob = load_problems()[problem]
     tuner = make_tuner(name.split(":")[0], prob.space, optimize_mode="minimize", seed=seed, **class_args)
-    best, curve, spent = float("inf"), [], 0.0
+    best, curve, spent = float("inf"), [], []
     for i in range(budget):
         t0 = time.process_time()
         params = tuner.suggest(str(i))
-        spent += time.process_time() - t0
+        t1 = time.process_time()
         value = prob.fn(params)
-        t0 = time.process_time()
+        t2 = time.process_time()
         tuner.observe(str(i), params, value)
-        spent += time.process_time() - t0
+        spent.append(1000 * (t1 - t0 + time.process_time() - t2))
         best = min(best, value)
         curve.append(best)
-    return curve, 1000 * spent / budget
+    return curve, spent
 
 
 def run_external(args: tuple[str, str, int, int]) -> tuple[list[float], float]:
@@ -81,19 +81,19 @@ def _run_optuna(name, prob, seed, budget):
         else optuna.samplers.RandomSampler(seed=seed)
     )
     study = optuna.create_study(sampler=sampler)
-    curve, best, spent = [], float("inf"), 0.0
+    curve, best, spent = [], float("inf"), []
     for _ in range(budget):
         t0 = time.process_time()
         trial = study.ask()
         params = {k: _suggest_optuna(trial, k, s) for k, s in prob.space.items()}
-        spent += time.process_time() - t0
+        t1 = time.process_time()
         value = prob.fn(params)
-        t0 = time.process_time()
+        t2 = time.process_time()
         study.tell(trial, value)
-        spent += time.process_time() - t0
+        spent.append(1000 * (t1 - t0 + time.process_time() - t2))
         best = min(best, value)
         curve.append(best)
-    return curve, 1000 * spent / budget
+    return curve, spent
 
 
 def _suggest_optuna(trial, key, spec):
@@ -131,7 +131,7 @@ def _run_hyperopt(name, prob, seed, budget):
         stamps.append(time.process_time())
         return value
 
-    t0 = time.process_time()
+    stamps.append(time.process_time())
     fmin(
         objective,
         space,
@@ -141,10 +141,12 @@ def _run_hyperopt(name, prob, seed, budget):
         rstate=np.random.default_rng(seed),
         show_progressbar=False,
     )
-    total = time.process_time() - t0
-    in_fn = sum(stamps[i + 1] - stamps[i] for i in range(0, len(stamps), 2))
+    stamps.append(time.process_time())
+    # stamps: start, (enter, leave) per evaluation, end; the sampler's time is between leave and enter
+    spent = [1000 * (stamps[2 * i + 1] - stamps[2 * i]) for i in range(budget)]
+    spent[-1] += 1000 * (stamps[-1] - stamps[-2])
     curve = list(np.minimum.accumulate(values))
-    return [float(c) for c in curve], 1000 * (total - in_fn) / budget
+    return [float(c) for c in curve], spent
 
 
 def _pool_map(fn, jobs, workers):
@@ -242,7 +244,7 @@ def table(results, budgets, problems, reference) -> list[str]:
                 runs = results[s][p]
                 best = [r[0][b - 1] for r in runs]
                 q = statistics.quantiles(best, n=4) if len(best) > 1 else [best[0]] * 3
-                ms = statistics.mean(r[1] for r in runs)
+                ms = statistics.mean(statistics.mean(r[1][:b]) for r in runs)
                 cells.append(f"{_fmt(statistics.median(best))} ({_fmt(q[0])}-{_fmt(q[2])}) {ms:.1f}ms")
             ref = reference.get(p, {}).get(str(b), {}).get("optuna_gp")
             gp_ref = f"{_fmt(ref['median_best'])} {ref['overhead_ms']:.0f}ms" if ref else "-"

@@ -96,7 +96,8 @@ class Encoding:
         return np.array([d.size for d in self.dims], dtype=int)
 
     def decode(self, u: np.ndarray) -> dict[str, Any]:
-        """Parameters for the vector ``u`` (out-of-range entries are clipped; NaN reads as the prior)."""
+        """Parameters for the vector ``u`` (out-of-range entries are clipped; NaN reads as the middle of a
+        numeric range or the first choice)."""
         u = np.asarray(u, dtype=float)
         return decode_codecs(self._codecs, u)
 

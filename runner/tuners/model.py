@@ -73,11 +73,6 @@ class EncodedTuner(Tuner):
     def propose(self) -> np.ndarray:
         """Candidate vectors for the next trial, shape ``(k, n_dims)``, best first (k >= 1)."""
 
-    def in_startup(self) -> bool:
-        """True while the space-filling start-up design is being handed out."""
-        finite = np.isfinite(self._losses).sum() if self._losses else 0
-        return self._n_suggested < self.n_startup or finite < 2
-
     def suggest(self, trial_id: str) -> dict[str, Any] | None:
         if self._size is not None and len(self._seen) >= self._size:
             return None
