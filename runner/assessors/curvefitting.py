@@ -59,7 +59,7 @@ def _fits(t: np.ndarray, y: np.ndarray, w: np.ndarray, T: float) -> tuple[np.nda
     return sse, c + a * np.array(at_T), np.array(k)
 
 
-def predict_final(curve: Sequence[float], T: int) -> tuple[float, float]:
+def predict_final(curve: Sequence[float] | np.ndarray, T: int) -> tuple[float, float]:
     """Mean and standard deviation of the value at step ``T`` (larger is better) from ``curve``."""
     y = np.asarray(curve, dtype=float)
     n = len(y)

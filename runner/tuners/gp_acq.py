@@ -106,9 +106,9 @@ class AcquisitionOptimizer:
             p = np.repeat(x[None], m, axis=0)
             p[:, self.num] += self.rng.normal(size=(m, len(self.num))) * scale[self.num]
             n_cat = max(1, int(self.cat.sum()))
-            for j in np.flatnonzero(self.cat):
+            for jc in np.flatnonzero(self.cat):
                 flip = self.rng.random(m) < 1.0 / n_cat
-                p[flip, j] = self.rng.integers(0, self.enc.dims[j].size, size=int(flip.sum()))
+                p[flip, jc] = self.rng.integers(0, self.enc.dims[int(jc)].size, size=int(flip.sum()))
             local.append(p)
         return self.canon(np.vstack([u, *local]) if local else u)
 
@@ -158,7 +158,7 @@ class AcquisitionOptimizer:
         variants, owner = [], []
         for j in self.exhaustive:
             dim = self.enc.dims[j]
-            values = np.arange(dim.size, dtype=float) if dim.is_cat else dim.levels
+            values = np.arange(dim.size, dtype=float) if dim.is_cat or dim.levels is None else dim.levels
             for v in values:
                 V = starts.copy()
                 V[:, j] = v
