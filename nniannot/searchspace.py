@@ -34,6 +34,7 @@ __all__ = [
     "RandInt",
     "SearchSpace",
     "Uniform",
+    "quantize",
     "short_names",
 ]
 
@@ -61,8 +62,12 @@ def _require(ok: bool, key: str, rule: str, got: str) -> None:
         raise SearchSpaceError(f"search space key {key!r}: `{rule}` must hold, but got {got}")
 
 
-def _quantize(x: float, q: float) -> float:
-    return round(x / q) * q
+def quantize(x: float, q: float) -> float:
+    """``round(x / q) * q`` as NNI defines q-types, without float noise (0.6, not 0.6000000000000001)."""
+    steps = x / q
+    if not math.isfinite(steps):  # an extreme draw over a tiny q: there is no grid point to round to
+        return x
+    return float(f"{round(steps) * q:.15g}")
 
 
 @dataclass(frozen=True)
@@ -175,7 +180,7 @@ class _Bounded(Param):
         else:
             x = rng.uniform(self.low, self.high)
         if self.q is not None:
-            x = min(max(_quantize(x, self.q), self.low), self.high)
+            x = min(max(quantize(x, self.q), self.low), self.high)
         return x
 
 
@@ -220,7 +225,7 @@ class _Gaussian(Param):
         if self.log:
             x = math.exp(min(x, 700.0))  # beyond that exp() overflows a float
         if self.q is not None:
-            x = _quantize(x, self.q)
+            x = quantize(x, self.q)
         return x
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from itertools import combinations
+from statistics import NormalDist
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
-from scipy.special import ndtr, ndtri
 
 from nniannot.searchspace import (
     Choice,
@@ -23,6 +23,7 @@ from nniannot.searchspace import (
     QNormal,
     QUniform,
     RandInt,
+    quantize,
 )
 
 _GAUSSIAN = (Normal, QNormal, LogNormal, QLogNormal)
@@ -36,6 +37,7 @@ MAX_LEVELS = 4096
 # Above this many subsets, chosen inputs are encoded as a count plus one priority per input.
 MAX_SUBSETS = 1024
 _EPS = 1e-12
+_STANDARD_NORMAL = NormalDist()
 
 
 class ParamCodec(Protocol):
@@ -110,7 +112,7 @@ class NumCodec:
             k0, k1 = round(param.low / q), round(param.high / q)
             if k1 - k0 + 1 > MAX_LEVELS:
                 return None
-            vals = [min(max(k * q, param.low), param.high) for k in range(k0, k1 + 1)]
+            vals = [min(max(quantize(k * q, q), param.low), param.high) for k in range(k0, k1 + 1)]
             return np.unique(np.array(vals, dtype=float))
         return None
 
@@ -123,17 +125,17 @@ class NumCodec:
             v = float(self.values[i])
             return int(v) if isinstance(p, RandInt) else v
         if self.gaussian:
-            z = float(ndtri(min(max(x, _EPS), 1 - _EPS)))
+            z = _STANDARD_NORMAL.inv_cdf(min(max(x, _EPS), 1 - _EPS))
             v = p.mu + p.sigma * z  # type: ignore[attr-defined]
             v = math.exp(v) if self.log else v
-            return v if self.q is None else round(v / self.q) * self.q
+            return v if self.q is None else quantize(v, self.q)
         v = self.lo + x * (self.hi - self.lo)
         v = math.exp(v) if self.log else v
         if isinstance(p, RandInt):
             return int(min(max(round(v), p.low), p.high - 1))
         low, high = p.low, p.high  # type: ignore[attr-defined]
         if self.q is not None:
-            v = round(v / self.q) * self.q
+            v = quantize(v, self.q)
         return min(max(v, low), high)
 
     def unit(self, value: Any) -> float:
@@ -145,7 +147,7 @@ class NumCodec:
             return 0.0
         f = math.log(v) if self.log else v
         if self.gaussian:
-            return float(ndtr((f - self.param.mu) / self.param.sigma))  # type: ignore[attr-defined]
+            return _STANDARD_NORMAL.cdf((f - self.param.mu) / self.param.sigma)  # type: ignore[attr-defined]
         if self.levels is not None and self.values is not None:
             return float(self.levels[int(np.argmin(np.abs(self.values - v)))])
         return min(max((f - self.lo) / (self.hi - self.lo), 0.0), 1.0)

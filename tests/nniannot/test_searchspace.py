@@ -201,3 +201,21 @@ def test_arbitrary_json_never_raises_anything_but_search_space_error(raw: object
         SearchSpace.from_json(raw)
     except SearchSpaceError:
         pass
+
+
+def test_quantized_values_carry_no_float_noise() -> None:
+    from nniannot.searchspace import quantize
+
+    assert quantize(0.58, 0.1) == 0.6 and repr(quantize(0.58, 0.1)) == "0.6"
+    space = SearchSpace.from_json({"q": {"_type": "quniform", "_value": [0, 1, 0.1]}})
+    rng = random.Random(0)
+    assert all(len(repr(space.sample(rng)["q"])) <= 4 for _ in range(200))
+
+
+@settings(max_examples=200, deadline=None)
+@given(finite, positive)
+def test_quantize_stays_on_the_grid(x: float, q: float) -> None:
+    from nniannot.searchspace import quantize
+
+    exact = round(x / q) * q
+    assert abs(quantize(x, q) - exact) <= 1e-12 * max(1.0, abs(exact))
