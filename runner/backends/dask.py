@@ -230,7 +230,12 @@ class DaskBackend(Backend):
             result = {"cancelled": True}
         except Exception as exc:  # whatever the task raised on the worker, or Dask's KilledWorker
             result = {"error": exc}
+        # Let the scheduler forget the result at once: a key still wanted when the worker holding it dies
+        # is computed again, and that would run the trial a second time.
+        future.release()
         with self._lock:
+            if trial.future is future:
+                trial.future = None
             if trial.done or trial.attempt != attempt:
                 return
             self._settle(trial, result)
@@ -322,7 +327,7 @@ class DaskBackend(Backend):
             return
         try:
             _distributed().Event(self._name("cancel", trial_id), client=self.client).set()
-            if not started:
+            if not started and future is not None:
                 future.cancel()
         except Exception as exc:  # the scheduler went away: the trial runs again on resume
             self._fatal = self._fatal or _lost_scheduler(self.client, exc)

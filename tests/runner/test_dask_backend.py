@@ -29,16 +29,17 @@ PROBE = """
     import helper
 
     params = nniannot.get_next_parameter()
-    mark = os.environ.get("MARK")
-    if mark:
-        with open(os.path.join(mark, os.environ["NNI_TRIAL_JOB_ID"] + "." + str(len(os.listdir(mark)))), "w") as f:
+    mark, me, runs = os.environ.get("MARK"), os.environ["NNI_TRIAL_JOB_ID"], 0
+    if mark:  # one file per run of this trial: <trial id>.<run>, holding the supervisor's pid
+        runs = len([name for name in os.listdir(mark) if name.startswith(me + ".")])
+        with open(os.path.join(mark, f"{me}.{runs}"), "w") as f:
             f.write(str(os.getppid()))
     with open("data/table.csv") as f:
         table = f.read().strip()
     print("cwd", os.getcwd())
     sys.stderr.write("to stderr\\n")
     nniannot.report_intermediate_result(1)
-    if params.get("hang") and not (mark and len(os.listdir(mark)) > 1 and params.get("second_run_ends")):
+    if params.get("hang") and not (runs and params.get("second_run_ends")):
         time.sleep(600)
     nniannot.report_intermediate_result(2)
     nniannot.report_final_result({"default": helper.VALUE, "table": table, "cwd": os.getcwd(),
@@ -70,10 +71,20 @@ def _spec(tmp_path, project, trial_id, **params):
 def _until(backend, done, timeout=120.0):
     events, deadline = [], time.monotonic() + timeout
     while not done(events):
-        assert time.monotonic() < deadline, events
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out; events: {events}\ncluster: {_cluster_state(backend)}", pytrace=False)
         assert not any(e.kind == FINISHED and e.exit_code for e in events), events  # fail fast
         events += backend.events(0.1)
     return events
+
+
+def _cluster_state(backend):
+    """What the cluster is doing, for a failure message: tasks per worker and the stacks of running ones."""
+    try:
+        state = {"processing": backend.client.processing(), "stacks": backend.client.call_stack()}
+    except Exception as exc:
+        return f"cluster state unavailable: {exc!r}"
+    return json.dumps(state, indent=1, default=str)
 
 
 def _finished(trial_id):
@@ -139,6 +150,9 @@ def _alive(pid: int) -> bool:
 def test_a_killed_worker_fails_its_trial_and_nothing_else(tmp_path, dask_backend_factory):
     project = _project(tmp_path)
     with _backend(dask_backend_factory, tmp_path, project) as backend:
+        for early in ("early1", "early2"):  # finished before: their results live on the workers
+            backend.submit(_spec(tmp_path, project, early))
+        _until(backend, lambda ev: _finished("early1")(ev) and _finished("early2")(ev))
         backend.submit(_spec(tmp_path, project, "victim", hang=True))
         events = _until(backend, lambda ev: any(e.kind == METRIC and e.trial_id == "victim" for e in ev))
         backend.submit(_spec(tmp_path, project, "bystander"))
@@ -154,6 +168,12 @@ def test_a_killed_worker_fails_its_trial_and_nothing_else(tmp_path, dask_backend
         "FINAL"
     ]
     wait_for(lambda: not _alive(supervisor), what="the lost trial's processes to end")
+    marks = tmp_path / "marks"
+    assert [len(list(marks.glob(f"{t}.*"))) for t in ("early1", "early2", "victim")] == [
+        1,
+        1,
+        1,
+    ]  # none re-ran
 
 
 def test_retry_lost_runs_the_trial_again_once(tmp_path, dask_backend_factory):
@@ -215,7 +235,7 @@ ANNOTATED = """
 
     for epoch in range(10):
         time.sleep(0.02 if model.q >= 8 else 0.5)
-        '''@nni.report_intermediate_result(model.q)'''
+        '''@nni.report_intermediate_result(min(model.q, 8))'''  # 9 and 8: the same curve, neither stops
     '''@nni.report_final_result(model.q)'''
 """
 MODEL = """
