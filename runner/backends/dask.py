@@ -154,7 +154,7 @@ class DaskBackend(Backend):
         if not self.shared_fs:
             open(trial.reader.path, "wb").close()  # this side's copy of the worker's metrics file
         job = TrialJob(
-            spec, trial.attempt, self.topic, self._name("cancel", spec.trial_id),
+            spec, trial.attempt, self.topic, self._name("cancel", spec.trial_id, trial.attempt),
             self._name("start", spec.trial_id, trial.attempt), sys.executable, SHIM_DIR, self.shared_fs,
             self.kill_grace, self.poll_interval,
         )  # fmt: skip
@@ -287,8 +287,8 @@ class DaskBackend(Backend):
         self._clear_events(trial)
 
     def _clear_events(self, trial: _Trial) -> None:
-        names = [self._name("cancel", trial.spec.trial_id)]
-        names += [self._name("start", trial.spec.trial_id, a) for a in range(trial.attempt + 1)]
+        attempts = range(trial.attempt + 1)
+        names = [self._name(what, trial.spec.trial_id, a) for what in ("cancel", "start") for a in attempts]
         threading.Thread(target=self._clear, args=(names,), daemon=True).start()
 
     def _clear(self, names: list[str]) -> None:
@@ -322,11 +322,11 @@ class DaskBackend(Backend):
             if trial is None or trial.done or trial.cancelled:
                 return
             trial.cancelled = True
-            future, started = trial.future, trial.started
+            future, started, attempt = trial.future, trial.started, trial.attempt
         if self._fatal is not None:
             return
         try:
-            _distributed().Event(self._name("cancel", trial_id), client=self.client).set()
+            _distributed().Event(self._name("cancel", trial_id, attempt), client=self.client).set()
             if not started and future is not None:
                 future.cancel()
         except Exception as exc:  # the scheduler went away: the trial runs again on resume

@@ -197,6 +197,7 @@ class _Run:
             done.set()
             if proc.stdin is not None:
                 proc.stdin.close()
+        _wake(cancel, watcher)
         return self._result(code)
 
     def _follow(self, proc: subprocess.Popen[bytes]) -> int:
@@ -231,6 +232,8 @@ class _Run:
                 return
         else:
             return
+        if done.is_set():
+            return  # woken by the trial's own end (see _wake), not by a cancel
         _signal_group(proc, signal.SIGTERM)
         if not done.wait(self.job.kill_grace):
             _signal_group(proc, signal.SIGKILL)
@@ -248,6 +251,17 @@ class _Run:
             result["stderr"] = _read(err_path, LOG_LIMIT)
             shutil.rmtree(self.trial_dir, ignore_errors=True)
         return result
+
+
+def _wake(cancel: Any, watcher: threading.Thread) -> None:
+    """End the watcher's wait on this attempt's cancel event now: a wait left pending on the scheduler when
+    the cluster shuts down is logged there as an error. (The runner clears the event after the trial.)"""
+    if not watcher.is_alive():
+        return
+    try:
+        cancel.set()  # returns once the scheduler has released every wait on it
+    except Exception:  # the scheduler is gone: the watcher ends on its own
+        return
 
 
 def _read(path: str, limit: int | None = None) -> bytes:
