@@ -30,21 +30,18 @@ from nniannot import protocol
 from nniannot.errors import BackendError
 from runner.backends.base import FINISHED, METRIC, STARTED, Backend, TrialEvent, TrialSpec
 from runner.backends.dask_bundle import CodeBundle, build_bundle
+from runner.backends.dask_cluster import (
+    connect,
+    distributed_module,
+    lost_scheduler,
+    worker_count,
+    worker_info,
+)
 from runner.backends.dask_worker import TrialJob, run_trial
 
 if TYPE_CHECKING:
     from runner.config import ExperimentConfig
     from runner.prepare import TrialLaunch
-
-INSTALL_HINT = "the dask backend needs Dask: pip install 'nni-annot[dask]'"
-
-
-def _distributed() -> Any:
-    try:
-        import distributed
-    except ImportError:
-        raise BackendError(INSTALL_HINT) from None
-    return distributed
 
 
 @dataclass
@@ -82,11 +79,11 @@ class DaskBackend(Backend):
     ) -> None:
         self.bundle, self.shared_fs, self.retry_lost = bundle, shared_fs, retry_lost
         self.kill_grace, self.poll_interval = kill_grace, poll_interval
-        self._cluster: Any = None
         self._owns_client = client is None
-        self.client = (
-            client if client is not None else self._connect(scheduler, local_workers, connect_timeout)
-        )
+        self._cluster: Any = None
+        if client is None:
+            client, self._cluster = connect(scheduler, local_workers, connect_timeout)
+        self.client = client
         # A lost scheduler is reported once, by events(); Dask's client would log its own tracebacks too.
         self._client_log = logging.getLogger("distributed.client")
         self._client_log_level = self._client_log.level
@@ -101,24 +98,6 @@ class DaskBackend(Backend):
         self._gpus_checked = False
         self.client.subscribe_topic(self.topic, self._on_message)
 
-    def _connect(self, scheduler: str | None, local_workers: int | None, timeout: float) -> Any:
-        distributed = _distributed()
-        if local_workers:
-            # ":0": the dashboard on a free port, so that two clusters never compete for 8787
-            self._cluster = distributed.LocalCluster(
-                n_workers=local_workers, threads_per_worker=1, processes=True, dashboard_address=":0",
-                silence_logs=logging.ERROR,
-            )  # fmt: skip
-            return distributed.Client(self._cluster, set_as_default=False)
-        address = scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS")
-        if not address:
-            raise BackendError("the dask backend needs --scheduler ADDRESS or --local-workers N")
-        try:
-            return distributed.Client(address, timeout=timeout, set_as_default=False)
-        except (OSError, ValueError) as exc:
-            reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-            raise BackendError(f"cannot reach the Dask scheduler at {address}: {reason}") from None
-
     def describe(self) -> str:
         where = (
             "a local Dask cluster"
@@ -130,7 +109,7 @@ class DaskBackend(Backend):
             if self.shared_fs
             else f"{len(self.bundle.code) if self.bundle else 0} file(s) shipped"
         )
-        return f"{where} ({_workers(self.client)} worker(s), {files})"
+        return f"{where} ({worker_count(self.client)} worker(s), {files})"
 
     # submitting --------------------------------------------------------------------------------------
 
@@ -172,7 +151,7 @@ class DaskBackend(Backend):
     def _check_gpus(self, count: int) -> None:
         if self._gpus_checked:
             return
-        workers = _worker_info(self.client)
+        workers = worker_info(self.client)
         if workers and not any(w.get("resources", {}).get("GPU", 0) >= count for w in workers.values()):
             raise BackendError(
                 f"a trial needs {count} GPU(s) but no Dask worker offers them: start workers with "
@@ -245,7 +224,7 @@ class DaskBackend(Backend):
         """Turn an attempt's result into events (lock held)."""
         error = result.get("error")
         if result.get("cancelled") and not trial.cancelled:
-            self._fatal = self._fatal or _lost_scheduler(self.client)
+            self._fatal = self._fatal or lost_scheduler(self.client)
             trial.done = True  # not finished: it stays RUNNING in the store and runs again on resume
         elif result.get("lost") or type(error).__name__ == "KilledWorker":
             self._lost(trial)
@@ -292,7 +271,7 @@ class DaskBackend(Backend):
         threading.Thread(target=self._clear, args=(names,), daemon=True).start()
 
     def _clear(self, names: list[str]) -> None:
-        distributed = _distributed()
+        distributed = distributed_module()
         for name in names:
             try:
                 distributed.Event(name, client=self.client).clear()
@@ -326,11 +305,11 @@ class DaskBackend(Backend):
         if self._fatal is not None:
             return
         try:
-            _distributed().Event(self._name("cancel", trial_id, attempt), client=self.client).set()
+            distributed_module().Event(self._name("cancel", trial_id, attempt), client=self.client).set()
             if not started and future is not None:
                 future.cancel()
         except Exception as exc:  # the scheduler went away: the trial runs again on resume
-            self._fatal = self._fatal or _lost_scheduler(self.client, exc)
+            self._fatal = self._fatal or lost_scheduler(self.client, exc)
 
     def close(self) -> None:
         with self._lock:
@@ -360,7 +339,7 @@ class DaskBackend(Backend):
 
 def backend_for(cfg: ExperimentConfig, launch: TrialLaunch) -> DaskBackend:
     """The backend an experiment's configuration asks for (BackendError/ConfigError if impossible)."""
-    _distributed()  # say how to install Dask before anything else
+    distributed_module()  # say how to install Dask before anything else
     bundle = None
     if not cfg.shared_fs:
         code_dir = cfg.code_dir or launch.cwd
@@ -369,27 +348,3 @@ def backend_for(cfg: ExperimentConfig, launch: TrialLaunch) -> DaskBackend:
         scheduler=cfg.scheduler, local_workers=cfg.local_workers, bundle=bundle, shared_fs=cfg.shared_fs,
         retry_lost=cfg.retry_lost, kill_grace=cfg.kill_grace,
     )  # fmt: skip
-
-
-def _lost_scheduler(client: Any, exc: BaseException | None = None) -> str:
-    address = getattr(getattr(client, "scheduler", None), "address", None) or "?"
-    why = f": {exc}" if exc is not None else ""
-    return (
-        f"lost the connection to the Dask scheduler at {address}{why}; the experiment stopped and its "
-        "running trials run again on `nni-annot resume`"
-    )
-
-
-def _worker_info(client: Any) -> dict[str, Any]:
-    try:
-        info = client.scheduler_info(n_workers=-1)
-    except TypeError:  # older distributed: every worker, no argument
-        info = client.scheduler_info()
-    return dict(info.get("workers", {}))
-
-
-def _workers(client: Any) -> int:
-    try:
-        return len(_worker_info(client))
-    except Exception:
-        return 0
