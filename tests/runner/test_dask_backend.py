@@ -21,6 +21,7 @@ from tests.runner.conftest import wait_for, write
 pytest_plugins = ["tests.runner.dask_support"]  # the cluster fixtures
 
 pytestmark = pytest.mark.dask
+pytest.importorskip("distributed", reason="needs the dask extra: pip install 'nni-annot[dask]'")
 
 # Reports where it ran and what it could read, then behaves as its parameters say.
 PROBE = """
