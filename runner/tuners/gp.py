@@ -12,8 +12,6 @@ import os
 import numpy as np
 
 from nniannot.searchspace import SearchSpace
-from runner.tuners.gp_acq import AcquisitionOptimizer
-from runner.tuners.gp_model import GaussianProcess, default_theta, fit_theta
 from runner.tuners.model import EncodedTuner, finite_losses
 from runner.tuners.threads import single_thread
 
@@ -40,12 +38,16 @@ def _skew(y: np.ndarray) -> float:
 class GpTuner(EncodedTuner):
     """GP-BO over the encoded space (categoricals with a Hamming kernel term).
 
+    The model modules (scipy) are imported when the first model-based suggestion needs them.
+
     Args:
         n_startup: trials from the space-filling start-up design (NNI's ``cold_start_num``).
         n_pool: Sobol points scored per suggestion before local search.
         utility, kappa, xi, nu, alpha, selection_num_warm_up, selection_num_starting_points: NNI GPTuner
             arguments, accepted for compatibility; log EI is always used.
     """
+
+    model_modules = ("runner.tuners.gp_model", "runner.tuners.gp_acq")
 
     def __init__(
         self,
@@ -74,6 +76,8 @@ class GpTuner(EncodedTuner):
         return np.where(np.isnan(X), self._fill, X)
 
     def _fit(self, X: np.ndarray, y: np.ndarray) -> np.ndarray:
+        from runner.tuners.gp_model import default_theta, fit_theta
+
         d = X.shape[1]
         starts = [default_theta(d)] if self._theta is None else [self._theta]
         if self._theta is not None and self._fits % 10 == 0:
@@ -90,6 +94,9 @@ class GpTuner(EncodedTuner):
         X, y = self._data(self.X), finite_losses(self.y)
         if len(y) < 2 or np.ptp(y) == 0:
             return self.encoding.sample(self.rng, 1)
+        from runner.tuners.gp_acq import AcquisitionOptimizer
+        from runner.tuners.gp_model import GaussianProcess
+
         z = warp(y)
         theta = self._fit(X, z)
         gp = GaussianProcess(X, z, self.encoding.cat_mask, theta)

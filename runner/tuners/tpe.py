@@ -17,7 +17,6 @@ import numpy as np
 from nniannot.errors import TunerError
 from nniannot.searchspace import SearchSpace
 from runner.tuners.model import EncodedTuner
-from runner.tuners.parzen import ParzenEstimator
 
 _NNI_TPE_ARGS = {"n_startup_jobs": "n_startup", "n_ei_candidates": "n_candidates", "gamma": "gamma"}
 
@@ -33,6 +32,8 @@ class TpeTuner(EncodedTuner):
         tpe_args: NNI's dict (``n_startup_jobs``, ``n_ei_candidates``, ``gamma``; other keys ignored).
         parallel_optimize, constant_liar_type: NNI's arguments, accepted; the liar is always on.
     """
+
+    model_modules = ("runner.tuners.parzen",)  # scipy: imported when the model is first used
 
     def __init__(
         self,
@@ -62,6 +63,8 @@ class TpeTuner(EncodedTuner):
         return max(1, min(math.ceil(self.gamma * n), 25))
 
     def propose(self) -> np.ndarray:
+        from runner.tuners.parzen import ParzenEstimator
+
         X, y = self.X, self.y
         if not np.isfinite(y).any():
             return self.encoding.sample(self.rng, 1)
