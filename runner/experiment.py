@@ -86,7 +86,7 @@ class ExperimentLoop:
         self.exhausted = False
         self._stop_reason: str | None = None
         self._known_ids: set[str] = set()
-        self._replayed: Counter[str] = Counter()  # params of finished trials a deterministic tuner may repeat
+        self._replayed: Counter[str] = Counter()  # params of past trials a deterministic tuner may repeat
         self._trial_total = 0
         self._best: tuple[float, str] | None = None
         self._started = time.monotonic()
@@ -147,6 +147,7 @@ class ExperimentLoop:
                 if trial.status == RUNNING or trial.started_at is not None:
                     self.store.requeue_trial(self.exp_id, trial.id, "interrupted; running it again")
                 self.requeued.append(trial)
+                self._replayed[_canonical(trial.params)] += 1  # it runs again: the tuner must not repeat it
                 continue
             self.counts[trial.status] += 1
             value = _tuner_value(trial)

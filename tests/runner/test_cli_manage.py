@@ -152,3 +152,28 @@ def test_single_trial_with_short_names(tmp_path, home, cli, capfd):
     assert "final result: 0.64" in result.output
     bad = cli("trial", script, "--param", "nope=1")
     assert bad.exit_code == 1 and "lr" in bad.output and "hidden" in bad.output
+
+
+def test_resume_with_a_grid_runs_every_configuration_exactly_once(tmp_path, home, cli):
+    script = write(tmp_path / "slow.py", SLOW)
+    space = write_json(tmp_path / "ss.json", {"x": {"_type": "choice", "_value": [1, 2, 3, 4, 5, 6]}})
+    proc = spawn(home, "run", script, "--search-space", space, "--tuner", "grid", "--concurrency", "2", "--plain",
+                 cwd=str(tmp_path))  # fmt: skip
+    wait_for(lambda: (e := _counts(home)) and e.counts[SUCCEEDED] >= 1 and e.counts["RUNNING"] >= 1,
+             what="a finished and a running trial")  # fmt: skip
+    proc.send_signal(signal.SIGINT)
+    proc.communicate(timeout=120)
+    exp_id = _counts(home).id
+    result = cli("resume", exp_id, "--plain")
+    assert result.exit_code == 0, result.output
+    with open_reader(Home(home).store_path) as reader:
+        trials = reader.list_trials(exp_id)
+    assert sorted(t.params["x"] for t in trials) == [
+        1,
+        2,
+        3,
+        4,
+        5,
+        6,
+    ]  # the interrupted ones were not proposed again
+    assert all(t.status == SUCCEEDED for t in trials)
