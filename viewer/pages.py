@@ -8,10 +8,11 @@ from typing import Any
 from flask import Blueprint, current_app, render_template, request
 from werkzeug.wrappers import Response
 
-from runner.store import metric_keys
+from runner.store import metric_keys, revisions
 from viewer import serialize, tablequery
 from viewer.cache import cached
 from viewer.db import get_trial, reader
+from viewer.revisions import group_revisions
 
 bp = Blueprint("pages", __name__)
 
@@ -37,7 +38,7 @@ def favicon() -> Response:
 
 @bp.get("/")
 def experiments() -> str:
-    rows = [serialize.experiment_summary(e) for e in reader().list_experiments()]
+    rows = group_revisions([serialize.experiment_summary(e) for e in reader().list_experiments()])
     return render_template("experiments.html", experiments=rows, store_path=reader().path)
 
 
@@ -46,11 +47,13 @@ def overview(ref: str) -> str:
     exp = _experiment(ref)
     k = tablequery.int_arg(request.args, "k", 5, 1, 100)
     best = [t for t in reader().list_trials(exp.id, order_by="best", limit=k) if t.final_default is not None]
+    chain = revisions(reader(), exp.id)
     return _page(
         "overview.html",
         exp,
         k=k,
         best=best,
+        revisions=chain if len(chain) > 1 else [],
         columns=serialize.param_columns(exp.search_space),
         tab="overview",
     )

@@ -62,6 +62,7 @@ def experiment_summary(exp: Experiment) -> dict[str, Any]:
         "max_duration": exp.max_duration,
         "concurrency": exp.concurrency,
         "revision": exp.revision,
+        "parent_id": exp.parent_id,
         "counts": exp.counts,
         "trial_count": exp.trial_count,
         "done": sum(n for s, n in exp.counts.items() if s in FINISHED_STATUSES),
