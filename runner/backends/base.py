@@ -9,6 +9,7 @@ the context cancels whatever still runs and waits for it.
 
 from __future__ import annotations
 
+import queue
 import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
@@ -86,3 +87,16 @@ class Backend(ABC):
     def describe(self) -> str:
         """A few words for the run's first lines (e.g. "local processes")."""
         return type(self).__name__
+
+
+def drain(events: queue.Queue[TrialEvent], timeout: float) -> list[TrialEvent]:
+    """Wait up to ``timeout`` seconds for an event, then take every event already queued ([] if none came)."""
+    try:
+        out = [events.get(timeout=max(timeout, 0.0))]
+    except queue.Empty:
+        return []
+    while True:
+        try:
+            out.append(events.get_nowait())
+        except queue.Empty:
+            return out

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from nniannot import protocol
 from nniannot.errors import BackendError
-from runner.backends.base import FINISHED, METRIC, STARTED, Backend, TrialEvent, TrialSpec
+from runner.backends.base import FINISHED, METRIC, STARTED, Backend, TrialEvent, TrialSpec, drain
 from runner.backends.dask_bundle import CodeBundle, build_bundle
 from runner.backends.dask_cluster import (
     connect,
@@ -281,17 +281,10 @@ class DaskBackend(Backend):
     # reading -----------------------------------------------------------------------------------------
 
     def events(self, timeout: float) -> list[TrialEvent]:
-        try:
-            out = [self._events.get(timeout=max(timeout, 0.0))]
-        except queue.Empty:
-            if self._fatal is not None:
-                raise BackendError(self._fatal) from None
-            return []
-        while True:
-            try:
-                out.append(self._events.get_nowait())
-            except queue.Empty:
-                return out
+        out = drain(self._events, timeout)
+        if not out and self._fatal is not None:
+            raise BackendError(self._fatal)
+        return out
 
     # stopping ----------------------------------------------------------------------------------------
 

@@ -21,7 +21,7 @@ from typing import IO
 from nniannot import protocol
 from nniannot.errors import BackendError
 from runner.backends import warm
-from runner.backends.base import FINISHED, METRIC, STARTED, Backend, TrialEvent, TrialSpec
+from runner.backends.base import FINISHED, METRIC, STARTED, Backend, TrialEvent, TrialSpec, drain
 
 STDERR_TAIL_BYTES = 4000
 
@@ -219,15 +219,7 @@ class LocalBackend(Backend):
                     self._drain(run)
 
     def events(self, timeout: float) -> list[TrialEvent]:
-        try:
-            out = [self._events.get(timeout=max(timeout, 0.0))]
-        except queue.Empty:
-            return []
-        while True:
-            try:
-                out.append(self._events.get_nowait())
-            except queue.Empty:
-                return out
+        return drain(self._events, timeout)
 
     # stopping ----------------------------------------------------------------------------------------
 
