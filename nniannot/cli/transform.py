@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 from pathlib import Path
@@ -134,5 +135,7 @@ def _expand_all(file: str, code_dir: str | None, output_dir: str) -> None:
 
 def register(group: click.Group) -> None:
     group.add_command(ss_gen)
-    group.add_command(ss_gen, name="ss-gen")
+    alias = copy.copy(ss_gen)  # `ss-gen` works, but only `ss_gen` is listed in --help
+    alias.hidden = True
+    group.add_command(alias, name="ss-gen")
     group.add_command(expand)

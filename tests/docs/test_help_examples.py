@@ -12,6 +12,8 @@ from nniannot.cli import main
 def _examples() -> list[tuple[str, list[str]]]:
     out = []
     for name, command in sorted(main.commands.items()):
+        if command.hidden:  # an alias: its help is its command's
+            continue
         for line in (command.epilog or "").splitlines():
             line = line.split("#")[0].split(">")[0].strip()
             if line.startswith("nni-annot "):
