@@ -179,7 +179,7 @@ def _run_session(session: Any, home: str | None, plain: bool, on_loop: Any = Non
 
     from runner.console import LiveConsole, PlainConsole, summary
 
-    stream = click.get_text_stream("stdout")
+    stream = sys.stdout
     live = not plain and stream.isatty()
     console = (LiveConsole if live else PlainConsole)(stream, session.launch.search_space)
     previous: dict[int, Any] = {}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import signal
+import sys
 from typing import Any
 
 import click
@@ -73,7 +74,7 @@ def start_watch(
         return cfg
 
     make_config()  # a usage mistake (no script, bad option value) fails now, not after the first save
-    console = WatchConsole(click.get_text_stream("stdout"), click.clear if clear else None)
+    console = WatchConsole(sys.stdout, click.clear if clear else None)
     extra = [os.path.abspath(config_file)] if config_file else []
     session = WatchSession(make_config, _home(home), WatchOptions(debounce, poll, on_change), console, extra)
     _run_until_signal(session)

@@ -40,10 +40,30 @@ def write_json(path, data) -> str:
     return str(path)
 
 
+_SPAWNED: list[subprocess.Popen] = []
+
+
 def spawn(home: str, *args: str, cwd: str) -> subprocess.Popen:
+    """Start nni-annot in a process; whatever the test does, it is reaped when the test ends."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    return subprocess.Popen([sys.executable, "-m", "nniannot", *args, "--home", home], cwd=cwd, env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "nniannot", *args, "--home", home], cwd=cwd, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    _SPAWNED.append(proc)
+    return proc
+
+
+@pytest.fixture(autouse=True)
+def _reap_spawned():
+    """A test that fails before it waits for its process must not leak it (or its pipes) into later tests."""
+    yield
+    while _SPAWNED:
+        proc = _SPAWNED.pop()
+        if proc.poll() is None:
+            proc.kill()
+        for stream in (proc.stdout, proc.stderr):
+            if stream is not None:
+                stream.close()
+        proc.wait(timeout=60)
 
 
 def wait_for(predicate, timeout: float = 120.0, what: str = "condition"):
