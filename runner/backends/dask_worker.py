@@ -26,7 +26,7 @@ from typing import Any
 from nniannot import protocol
 from runner.backends.base import TrialSpec
 from runner.backends.dask_bundle import CodeBundle, translate, translate_env
-from runner.backends.local import detect_gpus, stderr_tail
+from runner.backends.local import detect_gpus, signal_group, stderr_tail
 
 LOG_LIMIT = 16 * 1024 * 1024  # stdout/stderr bytes sent back per trial (the tail is kept)
 
@@ -234,9 +234,9 @@ class _Run:
             return
         if done.is_set():
             return  # woken by the trial's own end (see _wake), not by a cancel
-        _signal_group(proc, signal.SIGTERM)
+        signal_group(proc, signal.SIGTERM)
         if not done.wait(self.job.kill_grace):
-            _signal_group(proc, signal.SIGKILL)
+            signal_group(proc, signal.SIGKILL)
 
     def _result(self, code: int) -> dict[str, Any]:
         err_path = os.path.join(self.trial_dir, "stderr")
@@ -273,12 +273,3 @@ def _read(path: str, limit: int | None = None) -> bytes:
             return f.read()
     except OSError:
         return b""
-
-
-def _signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
-    if proc.poll() is not None:
-        return
-    try:
-        os.killpg(proc.pid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass

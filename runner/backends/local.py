@@ -234,8 +234,8 @@ class LocalBackend(Backend):
             if run is None or run.cancelled:
                 return
             run.cancelled = True
-        _signal_group(run.proc, signal.SIGTERM)
-        timer = threading.Timer(self.kill_grace, _signal_group, args=(run.proc, signal.SIGKILL))
+        signal_group(run.proc, signal.SIGTERM)
+        timer = threading.Timer(self.kill_grace, signal_group, args=(run.proc, signal.SIGKILL))
         timer.daemon = True
         timer.start()
 
@@ -254,7 +254,8 @@ class LocalBackend(Backend):
             warm.retire(spare)
 
 
-def _signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
+def signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
+    """Send ``sig`` to the trial's process group (the trial leads it), unless the trial has already ended."""
     if proc.poll() is not None:
         return
     try:
