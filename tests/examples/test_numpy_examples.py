@@ -53,7 +53,9 @@ def test_nni_migration_runs_the_v2_config_unchanged(cli):
     doc = cli.show()
     # The config's median-stop assessor may stop a trial that does worse than the others did.
     assert [t["status"] in ("SUCCEEDED", "EARLY_STOPPED") for t in doc["trials"]] == [True] * 3
-    assert doc["trials"][0]["status"] == "SUCCEEDED" and doc["best"] is not None
+    # Two trials run at once, so which one finishes first (and cannot be stopped: no trial has finished to
+    # compare it with) depends on timing; that one always succeeds.
+    assert any(t["status"] == "SUCCEEDED" for t in doc["trials"]) and doc["best"] is not None
     assert doc["name"] == "nni_migration_v2" and doc["tuner"] == "TPE" and doc["assessor"] == "Medianstop"
 
 
