@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import click
 
+from nniannot.cli.experiment import examples
 
-@click.command()
+
+@click.command(
+    epilog=examples(
+        "nni-annot view                        # every experiment in ~/.nni-annot",
+        "nni-annot view latest --no-browser    # print the address of the newest experiment's page",
+        "nni-annot view --home runs --port 0   # another home, any free port",
+    )
+)
 @click.argument("exp", required=False)
 @click.option(
     "--home",

@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from nniannot.cli.experiment import examples
 from nniannot.cli.experiment import run as run_command
 
 ON_CHANGE = ("restart", "queue", "ignore-running")
@@ -116,6 +117,10 @@ watch = click.Command(
     help="Run SCRIPT as `run` does, and again as a new revision whenever its code changes. "
     "Takes every option of `run`, and Ctrl-C stops it.",
     short_help="Rerun SCRIPT on every change of its code.",
+    epilog=examples(
+        "nni-annot watch train.py --max-trials 5            # 5 trials per saved change",
+        "nni-annot watch train.py --on-change queue --clear  # let running trials finish first",
+    ),
 )
 
 
