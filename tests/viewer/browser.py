@@ -27,12 +27,18 @@ def chromium() -> str:
 
 
 @contextmanager
-def served(store_path: str) -> Iterator[str]:
-    """The viewer for ``store_path`` on 127.0.0.1 (a free port), served from a thread; yields its URL."""
+def served(store_path: str, *pages: Watched) -> Iterator[str]:
+    """The viewer for ``store_path`` on 127.0.0.1 (a free port), served from a thread; yields its URL.
+
+    The ``pages`` are taken off the viewer before it stops: a page that still live-updates would otherwise
+    log the failed requests as console errors.
+    """
     viewer = start_server(store_path, "127.0.0.1", 0)
     try:
         yield viewer.url
     finally:
+        for page in pages:
+            page.page.goto("about:blank")
         viewer.shutdown()
 
 

@@ -49,7 +49,7 @@ def _rows(page):
 
 def test_pages_of_a_real_experiment(real, watched):
     store_path, exp_id = real
-    with served(store_path) as url:
+    with served(store_path, watched) as url:
         page = watched.open(url)
         assert page.locator("#experiments tbody tr").count() == 1
         screenshot(page, "viewer-experiments")
@@ -118,7 +118,7 @@ def test_architecture_view(tmp_path, watched):
         exp_id = fill(store, str(tmp_path), trials=30, label="gelu")
     finally:
         store.close()
-    with served(str(tmp_path / "store.db")) as url:
+    with served(str(tmp_path / "store.db"), watched) as url:
         page = watched.open(f"{url}experiments/{exp_id}/architecture")
         page.wait_for_selector("#arch-0 canvas")
         page.click('#arch-top [data-top="5"]')
@@ -130,7 +130,7 @@ def test_architecture_view(tmp_path, watched):
 @pytest.mark.parametrize("watched", [False, True], ids=["csp", "no-csp"], indirect=True)
 def test_hostile_strings_never_run(hand, watched):
     store_path, exp_id = hand
-    with served(store_path) as url:
+    with served(store_path, watched) as url:
         failed = watched.open(f"{url}api/experiments/{exp_id}/trials?status=FAILED").evaluate(
             "JSON.parse(document.body.innerText).trials[0].id"
         )
@@ -183,7 +183,7 @@ def test_kill_rerun_and_stop_against_a_live_runner(tmp_path, watched):
         )
         running = by_k("RUNNING")[0]
         failed = by_k("FAILED")[0]
-        with served(store_path) as url:
+        with served(store_path, watched) as url:
             page = watched.open(f"{url}experiments/{exp_id}/trials")
             page.click(f'#trials-table button.kill[data-id="{running.id}"]')
             wait_for(lambda: _status(store_path, exp_id, running.id) == "USER_CANCELED", "the killed trial")
