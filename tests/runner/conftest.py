@@ -5,12 +5,12 @@ import os
 import subprocess
 import sys
 import textwrap
-import time
 
 import pytest
 from click.testing import CliRunner
 
 from nniannot.cli import main
+from tests.polling import wait_for  # noqa: F401  (the suite's tests import it from here)
 
 
 @pytest.fixture
@@ -64,13 +64,3 @@ def _reap_spawned():
             if stream is not None:
                 stream.close()
         proc.wait(timeout=60)
-
-
-def wait_for(predicate, timeout: float = 120.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")

@@ -6,28 +6,17 @@ import subprocess
 import sys
 import textwrap
 import threading
-import time
 
 import pytest
 
 from runner.home import Home
 from runner.store import open_reader
+from tests.polling import wait_for
 
 
 def write(path, text: str) -> str:
     path.write_text(textwrap.dedent(text).lstrip())
     return str(path)
-
-
-def wait_for(predicate, timeout: float = 120.0, what: str = "condition"):
-    """Poll ``predicate`` until it is truthy (a safety-net timeout only; no test asserts on time)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 class Watch:
