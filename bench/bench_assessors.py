@@ -35,7 +35,7 @@ RULES = {
 
 
 def run_seed(rule, trials) -> dict:
-    from runner.assessors import make_assessor
+    from nniannot.runner.assessors import make_assessor
 
     assessor = make_assessor(rule[0], optimize_mode="maximize", **rule[1]) if rule else None
     epochs, finals, decisions, spent = 0, {}, 0, 0.0

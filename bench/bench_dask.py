@@ -20,8 +20,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from runner.backends.base import FINISHED, METRIC, Backend, TrialSpec
-from runner.backends.local import LocalBackend
+from nniannot.runner.backends.base import FINISHED, METRIC, Backend, TrialSpec
+from nniannot.runner.backends.local import LocalBackend
 
 NOTHING = "import nniannot; nniannot.get_next_parameter(); nniannot.report_final_result(1)"
 REPORT_THEN_SLEEP = "import time, nniannot; nniannot.get_next_parameter(); nniannot.report_intermediate_result(1); time.sleep(2)"
@@ -73,8 +73,8 @@ def main() -> None:
     args = parser.parse_args()
     from distributed import Client, LocalCluster
 
-    from runner.backends.dask import DaskBackend
-    from runner.backends.dask_bundle import build_bundle
+    from nniannot.runner.backends.dask import DaskBackend
+    from nniannot.runner.backends.dask_bundle import build_bundle
 
     rows = []
     with tempfile.TemporaryDirectory() as tmp:

@@ -69,7 +69,7 @@ def _hwm(pid: int) -> int:
 
 
 def _store_reads(folder: str, n_trials: int) -> dict[str, float]:
-    from runner.store import open_reader, open_store
+    from nniannot.runner.store import open_reader, open_store
 
     path = os.path.join(folder, "big.db")
     store = open_store(path)

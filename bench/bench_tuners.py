@@ -44,7 +44,7 @@ def run_ours(args: tuple[str, str, int, int, dict]) -> tuple[list[float], float]
     """Best-so-far curve and CPU ms per trial in suggest+observe, for one of our tuners."""
     name, problem, seed, budget, class_args = args
     sys.path.insert(0, str(HERE.parent))
-    from runner.tuners import make_tuner
+    from nniannot.runner.tuners import make_tuner
 
     prob = load_problems()[problem]
     tuner = make_tuner(name.split(":")[0], prob.space, optimize_mode="minimize", seed=seed, **class_args)

@@ -21,8 +21,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from runner.store import open_store
-from viewer import create_app
+from nniannot.runner.store import open_store
+from nniannot.viewer import create_app
 
 SPACE = {
     "train/lr/loguniform": {"_type": "loguniform", "_value": [1e-5, 1e-1]},

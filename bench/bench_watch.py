@@ -29,8 +29,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from nniannot.errors import StoreError
-from runner.home import Home
-from runner.store import open_reader
+from nniannot.runner.home import Home
+from nniannot.runner.store import open_reader
 
 TRAIN = """import os
 import time

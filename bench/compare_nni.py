@@ -14,7 +14,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from transformer import transform
+from nniannot.transformer import transform
 
 SCRIPTS = {
     "choices": (

@@ -80,8 +80,8 @@ class Rewriter:
         return self._transform(path, module, data, entry)
 
     def _transform(self, path: str, module: str, data: bytes, entry: str) -> str | None:
-        from transformer.cache import store  # only on a cache miss
-        from transformer.core import transform
+        from nniannot.transformer.cache import store  # only on a cache miss
+        from nniannot.transformer.core import transform
 
         result = transform(importlib.util.decode_source(data), module, path)
         if not result.ok:

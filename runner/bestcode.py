@@ -1,7 +1,7 @@
 """``nni-annot show EXP --best-code``: the best trial's code, specialised to its parameters.
 
 The experiment's script (and the project modules it imports) are read as they are now and every tuned
-annotation is replaced by the best trial's value (:mod:`transformer.specialise`). If the code changed since
+annotation is replaced by the best trial's value (:mod:`nniannot.transformer.specialise`). If the code changed since
 the experiment ran, the text says so.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from nniannot.errors import ConfigError
-from runner.store import StoreReader
+from nniannot.runner.store import StoreReader
 
 
 def best_code_text(reader: StoreReader, exp_id: str) -> str:
@@ -20,7 +20,7 @@ def best_code_text(reader: StoreReader, exp_id: str) -> str:
         ConfigError: the experiment has no finished trial with a result, or did not tune an annotated script.
         AnnotationError: the script's annotations have errors now.
     """
-    from transformer.specialise import specialise_project
+    from nniannot.transformer.specialise import specialise_project
 
     exp = reader.get_experiment(exp_id)
     best = reader.best_trial(exp_id)
@@ -55,6 +55,6 @@ def _metric(final: Any) -> str:
 
 
 def _space_of(script: str, exp: Any) -> dict[str, Any]:
-    from transformer.project import collect
+    from nniannot.transformer.project import collect
 
     return collect(script, exp.code_dir or exp.config.get("code_dir")).search_space

@@ -1,7 +1,7 @@
 """One experiment configuration, whatever it came from: CLI options, nni-annot's YAML, or an NNI config.
 
 :class:`ExperimentConfig` is what the runner uses. :func:`load_config_file` reads a YAML file in any of the
-three formats (NNI v1 and v2 are mapped by :mod:`runner.nni_config`); relative paths resolve against the
+three formats (NNI v1 and v2 are mapped by :mod:`nniannot.runner.nni_config`); relative paths resolve against the
 file's folder; unknown keys give one warning each rather than an error.
 """
 
@@ -43,7 +43,7 @@ def parse_duration(value: Any, what: str = "duration") -> float | None:
 
 def default_tuner() -> str:
     """The tuner used when none is named: TPE if it is available, else random search."""
-    from runner.tuners import tuner_names
+    from nniannot.runner.tuners import tuner_names
 
     names = tuner_names()
     return next((n for n in DEFAULT_TUNERS if n in names), "random")
@@ -158,7 +158,7 @@ def load_config_file(path: str) -> tuple[ExperimentConfig, list[str]]:
     """Read an nni-annot, NNI v1 or NNI v2 YAML config. Returns the config and one warning per ignored key."""
     import yaml
 
-    from runner import nni_config, own_config
+    from nniannot.runner import nni_config, own_config
 
     try:
         with open(path, encoding="utf-8") as f:

@@ -9,9 +9,9 @@ import json
 import time
 from typing import Any, TextIO
 
+from nniannot.runner.listener import Listener, Progress
+from nniannot.runner.store import FINISHED_STATUSES, SUCCEEDED, TRIAL_STATUSES, Experiment
 from nniannot.searchspace import short_names
-from runner.listener import Listener, Progress
-from runner.store import FINISHED_STATUSES, SUCCEEDED, TRIAL_STATUSES, Experiment
 
 REDRAW_EVERY = 0.25
 

@@ -20,12 +20,12 @@ from typing import Any
 
 from nniannot.errors import NniAnnotError, ProtocolError
 from nniannot.protocol import check_metric
-from runner.assessors import Assessor
-from runner.backends.base import FINISHED, METRIC, STARTED, Backend, TrialEvent, TrialSpec
-from runner.experiment_actions import ActionHandler
-from runner.listener import Listener, Progress
-from runner.outcome import STOP_ASSESSOR, STOP_DURATION, STOP_INTERRUPT, LiveTrial, decide
-from runner.store import (
+from nniannot.runner.assessors import Assessor
+from nniannot.runner.backends.base import FINISHED, METRIC, STARTED, Backend, TrialEvent, TrialSpec
+from nniannot.runner.experiment_actions import ActionHandler
+from nniannot.runner.listener import Listener, Progress
+from nniannot.runner.outcome import STOP_ASSESSOR, STOP_DURATION, STOP_INTERRUPT, LiveTrial, decide
+from nniannot.runner.store import (
     ACTIVE_STATUSES,
     DONE,
     EARLY_STOPPED,
@@ -38,7 +38,7 @@ from runner.store import (
     Store,
     Trial,
 )
-from runner.tuners import Tuner
+from nniannot.runner.tuners import Tuner
 
 TICK = 0.2  # seconds between checks of the duration limit and of posted actions
 HEARTBEAT_EVERY = 5.0

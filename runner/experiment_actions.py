@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from nniannot.errors import NniAnnotError
+from nniannot.runner.config import parse_duration
+from nniannot.runner.outcome import STOP_USER
+from nniannot.runner.store import FAILED, Action
 from nniannot.searchspace import SearchSpace
-from runner.config import parse_duration
-from runner.outcome import STOP_USER
-from runner.store import FAILED, Action
 
 if TYPE_CHECKING:
-    from runner.experiment import ExperimentLoop
+    from nniannot.runner.experiment import ExperimentLoop
 
 
 class ActionHandler:

@@ -6,10 +6,9 @@ import os
 import shutil
 import time
 
-from nniannot.searchspace import short_names
-from runner.console import format_duration, format_params, format_value, summary
-from runner.home import Home
-from runner.store import (
+from nniannot.runner.console import format_duration, format_params, format_value, summary
+from nniannot.runner.home import Home
+from nniannot.runner.store import (
     EXP_RUNNING,
     STOPPED,
     Experiment,
@@ -18,6 +17,7 @@ from runner.store import (
     open_store,
     owner_alive,
 )
+from nniannot.searchspace import short_names
 
 
 def list_table(experiments: list[Experiment]) -> str:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from nniannot.errors import ConfigError
-from runner.config import (
+from nniannot.runner.config import (
     ExperimentConfig,
     load_search_space_file,
     parse_duration,

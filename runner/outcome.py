@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nniannot.protocol import Metric
-from runner.store import EARLY_STOPPED, FAILED, SUCCEEDED, SYS_CANCELED, USER_CANCELED, WAITING
+from nniannot.runner.store import EARLY_STOPPED, FAILED, SUCCEEDED, SYS_CANCELED, USER_CANCELED, WAITING
 
 # Why the runner stopped a trial before it ended on its own.
 STOP_ASSESSOR = "assessor"

@@ -6,14 +6,14 @@ import shlex
 from typing import Any
 
 from nniannot.errors import ConfigError
-from runner.config import (
+from nniannot.runner.config import (
     ExperimentConfig,
     load_search_space_file,
     parse_duration,
     resolve_path,
     split_command,
 )
-from runner.nni_config import dask_service
+from nniannot.runner.nni_config import dask_service
 
 _KEYS = (
     "script", "args", "command", "code_dir", "search_space", "use_annotation", "tuner", "tuner_args",

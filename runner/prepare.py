@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nniannot.errors import ConfigError
+from nniannot.runner.config import ExperimentConfig
+from nniannot.runner.nni_config import script_of
+from nniannot.runner.shim import nni_environment
 from nniannot.searchspace import SearchSpace
-from runner.config import ExperimentConfig
-from runner.nni_config import script_of
-from runner.shim import nni_environment
 
 _PYTHON = re.compile(r"^python(\d+(\.\d+)?)?(\.exe)?$")
 
@@ -48,7 +48,7 @@ class TrialLaunch:
 def _prepare_annotated(script: str, code_dir: str) -> Any | None:
     """The transformer's prepared trial, or None if the transformer is not available."""
     try:
-        from transformer import prepare_trial  # type: ignore[attr-defined]
+        from nniannot.transformer import prepare_trial  # type: ignore[attr-defined]
     except ImportError:
         return None
     return prepare_trial(script, code_dir=code_dir)

@@ -13,8 +13,8 @@ from typing import Any
 
 from nniannot.errors import ConfigError, ProtocolError
 from nniannot.protocol import check_metric
+from nniannot.runner.store import SUCCEEDED, Experiment, Store, StoreReader, Trial
 from nniannot.searchspace import SearchSpace
-from runner.store import SUCCEEDED, Experiment, Store, StoreReader, Trial
 
 FORMAT_VERSION = 1
 

@@ -13,16 +13,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from nniannot.errors import ConfigError
-from runner.assessors import make_assessor
-from runner.backends.base import Backend, TrialSpec
-from runner.backends.local import LocalBackend
-from runner.config import ExperimentConfig, default_tuner
-from runner.experiment import ExperimentLoop, Limits
-from runner.home import Home
-from runner.listener import Listener
-from runner.prepare import TrialLaunch, prepare_launch
-from runner.store import Experiment, Store, Trial, open_store
-from runner.tuners import make_tuner
+from nniannot.runner.assessors import make_assessor
+from nniannot.runner.backends.base import Backend, TrialSpec
+from nniannot.runner.backends.local import LocalBackend
+from nniannot.runner.config import ExperimentConfig, default_tuner
+from nniannot.runner.experiment import ExperimentLoop, Limits
+from nniannot.runner.home import Home
+from nniannot.runner.listener import Listener
+from nniannot.runner.prepare import TrialLaunch, prepare_launch
+from nniannot.runner.store import Experiment, Store, Trial, open_store
+from nniannot.runner.tuners import make_tuner
 
 
 @dataclass
@@ -101,7 +101,7 @@ def make_backend(session: Session) -> Backend:
     """The backend the configuration asks for: local processes, or a Dask cluster (imported only then)."""
     cfg = session.config
     if cfg.backend == "dask":
-        from runner.backends.dask import backend_for
+        from nniannot.runner.backends.dask import backend_for
 
         return backend_for(cfg, session.launch)
     return LocalBackend(kill_grace=cfg.kill_grace)

@@ -12,8 +12,8 @@ from typing import Any
 
 from nniannot import protocol
 from nniannot.errors import ConfigError
+from nniannot.runner.prepare import TrialLaunch
 from nniannot.searchspace import SearchSpace, short_names
-from runner.prepare import TrialLaunch
 
 
 def parse_params(params_json: str | None, pairs: tuple[str, ...], space: dict[str, Any]) -> dict[str, Any]:

@@ -7,7 +7,7 @@ imports, and raises :class:`~nniannot.errors.AnnotationError` with every error o
 
 from __future__ import annotations
 
-from transformer.core import TransformResult, transform
-from transformer.project import PreparedTrial, Project, collect, prepare_trial
+from nniannot.transformer.core import TransformResult, transform
+from nniannot.transformer.project import PreparedTrial, Project, collect, prepare_trial
 
 __all__ = ["PreparedTrial", "Project", "TransformResult", "collect", "prepare_trial", "transform"]

@@ -7,13 +7,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nniannot.errors import Diagnostic
-from transformer import locate
-from transformer.parse import parse_site
-from transformer.records import Annotation
-from transformer.rewrite import annotation_edits
-from transformer.source import Edit, Source
-from transformer.space import SpaceBuilder, add_annotation
-from transformer.targets import APPLIES_TO_NEXT, check_target
+from nniannot.transformer import locate
+from nniannot.transformer.parse import parse_site
+from nniannot.transformer.records import Annotation
+from nniannot.transformer.rewrite import annotation_edits
+from nniannot.transformer.source import Edit, Source
+from nniannot.transformer.space import SpaceBuilder, add_annotation
+from nniannot.transformer.targets import APPLIES_TO_NEXT, check_target
 
 
 @dataclass

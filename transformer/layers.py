@@ -6,11 +6,11 @@ import ast
 import difflib
 from typing import TYPE_CHECKING
 
-from transformer import render
-from transformer.records import LAYER_FIELDS, LayerChoice, LayerSpec, MutableLayers
+from nniannot.transformer import render
+from nniannot.transformer.records import LAYER_FIELDS, LayerChoice, LayerSpec, MutableLayers
 
 if TYPE_CHECKING:
-    from transformer.parse import Context
+    from nniannot.transformer.parse import Context
 
 
 def parse_mutable_layers(ctx: Context, call: ast.Call) -> MutableLayers | None:

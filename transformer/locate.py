@@ -11,7 +11,7 @@ import ast
 import re
 from dataclasses import dataclass
 
-from transformer.source import Source
+from nniannot.transformer.source import Source
 
 _LITERAL = re.compile(r"([rRuU]?)('''|\"\"\"|'|\")(.*)\2\Z", re.S)
 

@@ -10,10 +10,10 @@ import ast
 import difflib
 
 from nniannot.errors import Diagnostic
-from transformer import render
-from transformer.layers import parse_mutable_layers
-from transformer.locate import Site, TextMap
-from transformer.records import (
+from nniannot.transformer import render
+from nniannot.transformer.layers import parse_mutable_layers
+from nniannot.transformer.locate import Site, TextMap
+from nniannot.transformer.records import (
     ANNOTATIONS,
     Annotation,
     Call,
@@ -24,8 +24,8 @@ from transformer.records import (
     Record,
     Variable,
 )
-from transformer.samplers import SamplerParser
-from transformer.source import Source
+from nniannot.transformer.samplers import SamplerParser
+from nniannot.transformer.source import Source
 
 
 class Context:

@@ -16,9 +16,9 @@ from typing import Any
 
 from nniannot.errors import AnnotationError, ConfigError, Diagnostic
 from nniannot.launch import cache_key, default_cache_dir, module_name
-from transformer.cache import store
-from transformer.core import TransformResult, analyze
-from transformer.imports import Resolver
+from nniannot.transformer.cache import store
+from nniannot.transformer.core import TransformResult, analyze
+from nniannot.transformer.imports import Resolver
 
 
 @dataclass

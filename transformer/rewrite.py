@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import ast
 
-from transformer import render
-from transformer.records import Annotation, Call, FunctionChoice, MutableLayers, Variable
-from transformer.samplers import choice_chain, trial_expr
-from transformer.source import Edit, Source
+from nniannot.transformer import render
+from nniannot.transformer.records import Annotation, Call, FunctionChoice, MutableLayers, Variable
+from nniannot.transformer.samplers import choice_chain, trial_expr
+from nniannot.transformer.source import Edit, Source
 
 HEADER = "from nniannot import annotation as _nni_annot"
 

@@ -6,11 +6,11 @@ import ast
 import difflib
 from typing import TYPE_CHECKING
 
-from transformer import render
-from transformer.records import NUMERIC_SAMPLERS, SAMPLERS, Option, Sampler
+from nniannot.transformer import render
+from nniannot.transformer.records import NUMERIC_SAMPLERS, SAMPLERS, Option, Sampler
 
 if TYPE_CHECKING:
-    from transformer.parse import Context
+    from nniannot.transformer.parse import Context
 
 
 def sampler_kind(node: ast.AST) -> str | None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from nniannot.errors import Diagnostic
-from transformer.records import Annotation, FunctionChoice, Loc, MutableLayers, Variable
-from transformer.source import Source
+from nniannot.transformer.records import Annotation, FunctionChoice, Loc, MutableLayers, Variable
+from nniannot.transformer.source import Source
 
 
 class SpaceBuilder:

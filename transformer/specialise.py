@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nniannot.errors import AnnotationError
-from transformer import locate, render
-from transformer.core import analyze
-from transformer.parse import parse_site
-from transformer.records import FunctionChoice, LayerSpec, MutableLayers, Sampler, Variable
-from transformer.source import Edit, Source
-from transformer.targets import find_candidates
+from nniannot.transformer import locate, render
+from nniannot.transformer.core import analyze
+from nniannot.transformer.parse import parse_site
+from nniannot.transformer.records import FunctionChoice, LayerSpec, MutableLayers, Sampler, Variable
+from nniannot.transformer.source import Edit, Source
+from nniannot.transformer.targets import find_candidates
 
 _MISSING = object()
 
@@ -161,9 +161,9 @@ def specialise_project(
 ) -> list[tuple[str, Specialised]]:
     """Specialise every annotated file of a trial (the entry script and the project modules it imports).
 
-    Returns (shown path, result) pairs, entry first. Raises like :func:`transformer.project.collect`.
+    Returns (shown path, result) pairs, entry first. Raises like :func:`nniannot.transformer.project.collect`.
     """
-    from transformer.project import collect, display_path, read_source
+    from nniannot.transformer.project import collect, display_path, read_source
 
     project = collect(entry, code_dir)
     out = []

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import ast
 
-from transformer.locate import is_annotation
-from transformer.records import Annotation, FunctionChoice, Variable
-from transformer.source import Source
+from nniannot.transformer.locate import is_annotation
+from nniannot.transformer.records import Annotation, FunctionChoice, Variable
+from nniannot.transformer.source import Source
 
 APPLIES_TO_NEXT = ("variable", "function_choice")
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from flask import Flask
 
-from viewer.server import serve
+from nniannot.viewer.server import serve
 
 __all__ = ["create_app", "serve"]
 
@@ -28,7 +28,7 @@ def create_app(store_path: str, test_config: Mapping[str, Any] | None = None) ->
     (default True: requests must name a loopback host, which defeats DNS rebinding), ``CHART_POINTS``
     (trials sent to charts before sampling), ``CURVE_TRIALS`` (curves sent when none are selected).
     """
-    from viewer import api, api_actions, db, errors, filters, pages, security, serialize
+    from nniannot.viewer import api, api_actions, db, errors, filters, pages, security, serialize
 
     app = Flask(__name__)
     app.config.from_mapping(

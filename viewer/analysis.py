@@ -1,6 +1,6 @@
 """Chart data computed on the server: sampling, best-so-far history, parameter importance.
 
-Every function takes the experiment's :class:`~runner.store.TrialPoint` rows (seq order) and returns plain
+Every function takes the experiment's :class:`~nniannot.runner.store.TrialPoint` rows (seq order) and returns plain
 JSON-ready values, so a page of a 20,000-trial experiment gets a few thousand points, not all of them.
 """
 
@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from runner.store import TrialPoint
+from nniannot.runner.store import TrialPoint
 
 BINS = 8  # numeric parameters with more distinct values are binned by quantile for importance
 

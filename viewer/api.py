@@ -1,4 +1,4 @@
-"""The read-only JSON API under ``/api/`` (see docs/api.md). Actions live in :mod:`viewer.api_actions`."""
+"""The read-only JSON API under ``/api/`` (see docs/api.md). Actions live in :mod:`nniannot.viewer.api_actions`."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, jsonify, request
 
 from nniannot.errors import StoreError
-from runner.store import intermediate_summary, metric_keys, query_trials, trial_points
-from viewer import analysis, serialize, tablequery
-from viewer.architecture import architecture
-from viewer.cache import cached
-from viewer.db import get_trial, reader
-from viewer.diff import code_diff
-from viewer.logs import read_tail, resolve_log
+from nniannot.runner.store import intermediate_summary, metric_keys, query_trials, trial_points
+from nniannot.viewer import analysis, serialize, tablequery
+from nniannot.viewer.architecture import architecture
+from nniannot.viewer.cache import cached
+from nniannot.viewer.db import get_trial, reader
+from nniannot.viewer.diff import code_diff
+from nniannot.viewer.logs import read_tail, resolve_log
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 MAX_CHANGED_INTERMEDIATES = 5000

@@ -1,6 +1,6 @@
 """State-changing API: actions for the runner that owns an experiment, and deleting an experiment.
 
-Every route here is POST and needs the page's CSRF token (checked in :mod:`viewer.security`). Actions are
+Every route here is POST and needs the page's CSRF token (checked in :mod:`nniannot.viewer.security`). Actions are
 rows in the store's ``actions`` table; the owning runner applies them within a fraction of a second and
 records a result, which ``GET /api/experiments/<id>/actions`` shows.
 """
@@ -15,9 +15,9 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify, request
 
 from nniannot.errors import StoreError
-from runner.store import FAILED, open_store
-from viewer.db import get_trial, reader
-from viewer.serialize import is_live
+from nniannot.runner.store import FAILED, open_store
+from nniannot.viewer.db import get_trial, reader
+from nniannot.viewer.serialize import is_live
 
 bp = Blueprint("actions", __name__, url_prefix="/api")
 LIMIT_KEYS = ("max_trials", "max_duration", "concurrency")

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from runner.store import TrialPoint
-from viewer.analysis import sign, usable
+from nniannot.runner.store import TrialPoint
+from nniannot.viewer.analysis import sign, usable
 
 
 def _chosen(point: TrialPoint, key: str, layer: str) -> dict[str, Any]:

@@ -7,7 +7,7 @@ import os
 from flask import Flask, abort, current_app, g
 
 from nniannot.errors import StoreError
-from runner.store import StoreReader, Trial, open_reader
+from nniannot.runner.store import StoreReader, Trial, open_reader
 
 
 class StoreMissing(StoreError):

@@ -34,7 +34,7 @@ def code_diff(command: list[str]) -> dict[str, Any]:
     if args is None:
         return {"unavailable": "this trial runs its script as written (no annotations were rewritten)"}
     try:
-        from transformer import collect
+        from nniannot.transformer import collect
     except ImportError:
         return {"unavailable": "the transformer is not installed"}
     try:

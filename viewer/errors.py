@@ -9,10 +9,10 @@ from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from nniannot.errors import ExperimentNotFound, StoreError
-from viewer.api_actions import ActionRefused
-from viewer.db import StoreMissing
-from viewer.logs import LogNotFound
-from viewer.tablequery import BadQuery
+from nniannot.viewer.api_actions import ActionRefused
+from nniannot.viewer.db import StoreMissing
+from nniannot.viewer.logs import LogNotFound
+from nniannot.viewer.tablequery import BadQuery
 
 
 def _wants_json() -> bool:

@@ -8,11 +8,11 @@ from typing import Any
 from flask import Blueprint, current_app, render_template, request
 from werkzeug.wrappers import Response
 
-from runner.store import metric_keys, revisions
-from viewer import serialize, tablequery
-from viewer.cache import cached
-from viewer.db import get_trial, reader
-from viewer.revisions import group_revisions
+from nniannot.runner.store import metric_keys, revisions
+from nniannot.viewer import serialize, tablequery
+from nniannot.viewer.cache import cached
+from nniannot.viewer.db import get_trial, reader
+from nniannot.viewer.revisions import group_revisions
 
 bp = Blueprint("pages", __name__)
 

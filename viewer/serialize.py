@@ -9,8 +9,8 @@ from typing import Any
 
 from flask.json.provider import DefaultJSONProvider
 
+from nniannot.runner.store import FINISHED_STATUSES, RUNNING, Experiment, Trial, owner_alive
 from nniannot.searchspace import short_names
-from runner.store import FINISHED_STATUSES, RUNNING, Experiment, Trial, owner_alive
 
 LOG_TYPES = frozenset({"loguniform", "qloguniform", "lognormal", "qlognormal"})
 

@@ -51,7 +51,7 @@ def start_server(
 
     Raises OSError if the address cannot be bound.
     """
-    from viewer import create_app
+    from nniannot.viewer import create_app
 
     app = create_app(store_path, {"LOCAL_HOSTS_ONLY": is_loopback(host)})
     server = make_server(host, port, app, threaded=True, request_handler=QuietHandler)

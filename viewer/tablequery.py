@@ -1,7 +1,7 @@
 """The trials table's state in a URL query, and exports of exactly what the table shows.
 
 Query arguments (shared by the trials page, ``/api/.../trials`` and its exports): ``status`` (comma
-separated), ``q`` (text search), ``p.<key>`` (a parameter filter, see :class:`runner.store.TrialQuery`),
+separated), ``q`` (text search), ``p.<key>`` (a parameter filter, see :class:`nniannot.runner.store.TrialQuery`),
 ``sort`` and ``order`` (``asc``/``desc``), ``page`` (from 1) and ``size``, ``cols`` (comma-separated
 optional columns shown: ``param:<key>``, ``metric:<key>``, ``duration``, ...).
 """
@@ -14,8 +14,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from runner.store import TrialQuery
-from viewer.filters import when
+from nniannot.runner.store import TrialQuery
+from nniannot.viewer.filters import when
 
 MAX_PAGE = 500
 BASE_COLUMNS = ["id", "seq", "status", "final"]
@@ -70,7 +70,7 @@ def columns(args: Mapping[str, str], param_keys: list[str]) -> list[str]:
 
 
 def cell(row: dict[str, Any], column: str) -> Any:
-    """The value of one column for a trial as :func:`viewer.serialize.trial_row` gives it."""
+    """The value of one column for a trial as :func:`nniannot.viewer.serialize.trial_row` gives it."""
     kind, _, key = column.partition(":")
     if kind == "param":
         return row["params"].get(key)

@@ -29,7 +29,7 @@ home_option = click.option(
 
 
 def _home(home: str | None) -> Any:
-    from runner.home import Home
+    from nniannot.runner.home import Home
 
     return Home.resolve(home)
 
@@ -92,7 +92,7 @@ def _kv(pairs: tuple[str, ...], what: str) -> dict[str, Any]:
 def run(script: str | None, script_args: tuple[str, ...], config_file: str | None, home: str | None, plain: bool,
         **options: Any) -> None:  # fmt: skip
     """Tune SCRIPT (args after -- go to the script), or run the experiment a --config describes."""
-    from runner.run import create_experiment
+    from nniannot.runner.run import create_experiment
 
     with_viewer = options.pop("with_viewer", False)
     if options.pop("watch_mode", False):
@@ -116,7 +116,7 @@ def _viewer_beside(store_path: str, wanted: bool, exp_id: str | None = None) -> 
     if not wanted:
         yield
         return
-    from viewer.server import start_server
+    from nniannot.viewer.server import start_server
 
     try:
         viewer = start_server(store_path, "127.0.0.1", 8080)
@@ -134,7 +134,12 @@ def _build_config(
 ) -> Any:
     import os
 
-    from runner.config import ExperimentConfig, load_config_file, load_search_space_file, parse_duration
+    from nniannot.runner.config import (
+        ExperimentConfig,
+        load_config_file,
+        load_search_space_file,
+        parse_duration,
+    )
 
     if config_file:
         cfg, warnings = load_config_file(config_file)
@@ -177,7 +182,7 @@ def _build_config(
 def _run_session(session: Any, home: str | None, plain: bool, on_loop: Any = None) -> None:
     import signal
 
-    from runner.console import LiveConsole, PlainConsole, summary
+    from nniannot.runner.console import LiveConsole, PlainConsole, summary
 
     stream = sys.stdout
     live = not plain and stream.isatty()
@@ -199,7 +204,7 @@ def _run_session(session: Any, home: str | None, plain: bool, on_loop: Any = Non
         for sig in (signal.SIGINT, signal.SIGTERM):
             previous[sig] = signal.signal(sig, handler)
 
-    from runner.run import run_experiment
+    from nniannot.runner.run import run_experiment
 
     try:
         run_experiment(session, console, on_loop=install)
@@ -234,9 +239,9 @@ def trial(script: str, script_args: tuple[str, ...], params_json: str | None, pa
     """Run one trial of SCRIPT with the given parameters; its output goes to the terminal."""
     import os
 
-    from runner.config import ExperimentConfig, load_search_space_file
-    from runner.prepare import prepare_launch
-    from runner.single import fill_missing, parse_params, run_single
+    from nniannot.runner.config import ExperimentConfig, load_search_space_file
+    from nniannot.runner.prepare import prepare_launch
+    from nniannot.runner.single import fill_missing, parse_params, run_single
 
     path = os.path.abspath(script)
     cfg = ExperimentConfig(
@@ -277,9 +282,9 @@ def trial(script: str, script_args: tuple[str, ...], params_json: str | None, pa
 @home_option
 def list_(as_json: bool, home: str | None) -> None:
     """List every experiment, newest first."""
-    from runner.manage import list_table
-    from runner.reports import list_document
-    from runner.store import open_reader
+    from nniannot.runner.manage import list_table
+    from nniannot.runner.reports import list_document
+    from nniannot.runner.store import open_reader
 
     with open_reader(_home(home).store_path) as reader:
         if as_json:
@@ -302,14 +307,14 @@ def list_(as_json: bool, home: str | None) -> None:
 @home_option
 def show(exp: str, as_json: bool, best_code: bool, home: str | None) -> None:
     """Show an experiment: status, best trial and every trial."""
-    from runner.manage import show_text
-    from runner.reports import show_document
-    from runner.store import open_reader
+    from nniannot.runner.manage import show_text
+    from nniannot.runner.reports import show_document
+    from nniannot.runner.store import open_reader
 
     with open_reader(_home(home).store_path) as reader:
         exp_id = reader.resolve(exp)
         if best_code:
-            from runner.bestcode import best_code_text
+            from nniannot.runner.bestcode import best_code_text
 
             click.echo(best_code_text(reader, exp_id), nl=False)
         elif as_json:
@@ -330,8 +335,8 @@ def show(exp: str, as_json: bool, best_code: bool, home: str | None) -> None:
 @home_option
 def export(exp: str, fmt: str, intermediate: bool, output: str | None, home: str | None) -> None:
     """Export an experiment's trials as CSV or JSON."""
-    from runner.reports import export_csv, show_document
-    from runner.store import open_reader
+    from nniannot.runner.reports import export_csv, show_document
+    from nniannot.runner.store import open_reader
 
     with open_reader(_home(home).store_path) as reader:
         exp_id = reader.resolve(exp)
@@ -358,8 +363,8 @@ def export(exp: str, fmt: str, intermediate: bool, output: str | None, home: str
 @home_option
 def import_(exp: str, data: str, home: str | None) -> None:
     """Add finished results (NNI's export format or ours) to an experiment; the tuner learns them on resume."""
-    from runner.reports import import_trials, parse_import
-    from runner.store import open_store
+    from nniannot.runner.reports import import_trials, parse_import
+    from nniannot.runner.store import open_store
 
     with open(data, encoding="utf-8") as f:
         pairs = parse_import(f.read(), data)
@@ -385,7 +390,7 @@ def import_(exp: str, data: str, home: str | None) -> None:
 @home_option
 def stop(exp: str, wait_s: float, home: str | None) -> None:
     """Stop a running experiment; its running trials re-run on resume."""
-    from runner.manage import stop_experiment
+    from nniannot.runner.manage import stop_experiment
 
     click.echo(stop_experiment(_home(home), exp, wait_s))
 
@@ -400,7 +405,7 @@ def stop(exp: str, wait_s: float, home: str | None) -> None:
 @home_option
 def resume(exp: str, plain: bool, home: str | None) -> None:
     """Continue an experiment: finished trials are kept and fed to the tuner, interrupted ones re-run."""
-    from runner.run import reopen_experiment
+    from nniannot.runner.run import reopen_experiment
 
     session = reopen_experiment(exp, _home(home))
     click.echo(f"experiment {session.exp_id}")
@@ -420,9 +425,9 @@ def resume(exp: str, plain: bool, home: str | None) -> None:
 @home_option
 def rerun_failed(exp: str, plain: bool, home: str | None) -> None:
     """Run the failed trials of an experiment again, with the same parameters."""
-    from runner.manage import post_if_running
-    from runner.run import reopen_experiment
-    from runner.store import FAILED
+    from nniannot.runner.manage import post_if_running
+    from nniannot.runner.run import reopen_experiment
+    from nniannot.runner.store import FAILED
 
     posted = post_if_running(_home(home), exp, "rerun_failed")
     if posted:
@@ -452,8 +457,8 @@ def rerun_failed(exp: str, plain: bool, home: str | None) -> None:
 @home_option
 def delete(exp: str, yes: bool, home: str | None) -> None:
     """Delete an experiment: its records and its trial directories."""
-    from runner.manage import delete_experiment
-    from runner.store import open_reader
+    from nniannot.runner.manage import delete_experiment
+    from nniannot.runner.store import open_reader
 
     with open_reader(_home(home).store_path) as reader:
         exp_id = reader.resolve(exp)

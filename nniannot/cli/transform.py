@@ -57,7 +57,7 @@ def ss_gen(file: str, output: str | None, code_dir: str | None) -> None:
     Keys are `<module>/<name>/<sampler>`, in source order; errors are reported compiler-style, all of
     them, and nothing is written.
     """
-    from transformer.project import collect
+    from nniannot.transformer.project import collect
 
     project = collect(file, code_dir)
     _echo_warnings(project.diagnostics)
@@ -104,8 +104,8 @@ def expand(file: str, module: str | None, code_dir: str | None, output_dir: str 
         return
     from nniannot.errors import AnnotationError
     from nniannot.launch import module_name
-    from transformer.core import transform
-    from transformer.project import display_path, read_source
+    from nniannot.transformer.core import transform
+    from nniannot.transformer.project import display_path, read_source
 
     path = Path(file).absolute()
     root = Path(code_dir).absolute() if code_dir else path.parent
@@ -120,7 +120,7 @@ def expand(file: str, module: str | None, code_dir: str | None, output_dir: str 
 
 
 def _expand_all(file: str, code_dir: str | None, output_dir: str) -> None:
-    from transformer.project import collect
+    from nniannot.transformer.project import collect
 
     project = collect(file, code_dir)
     _echo_warnings(project.diagnostics)

@@ -33,13 +33,13 @@ from nniannot.cli.experiment import examples
 @click.option("--no-browser", is_flag=True, help="Do not open a web browser.")
 def view(exp: str | None, home: str | None, host: str, port: int, no_browser: bool) -> None:
     """Browse experiments in the web viewer (EXP: open that experiment's page)."""
-    from runner.home import Home
-    from viewer.server import is_loopback, start_server
+    from nniannot.runner.home import Home
+    from nniannot.viewer.server import is_loopback, start_server
 
     store_path = Home.resolve(home).store_path
     path = ""
     if exp:
-        from runner.store import open_reader
+        from nniannot.runner.store import open_reader
 
         with open_reader(store_path) as reader:
             path = f"experiments/{reader.resolve(exp)}"

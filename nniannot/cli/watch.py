@@ -66,7 +66,7 @@ def start_watch(
     import os
 
     from nniannot.cli.experiment import _build_config, _home
-    from runner.watch import WatchConsole, WatchOptions, WatchSession
+    from nniannot.runner.watch import WatchConsole, WatchOptions, WatchSession
 
     def make_config() -> Any:
         cfg = _build_config(script, script_args, config_file, dict(options))

@@ -7,17 +7,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from runner.assessors.base import Assessor
-from runner.registry import check_class_args, resolve
-from runner.tuners.base import check_optimize_mode
+from nniannot.runner.assessors.base import Assessor
+from nniannot.runner.registry import check_class_args, resolve
+from nniannot.runner.tuners.base import check_optimize_mode
 
 __all__ = ["ASSESSORS", "Assessor", "assessor_names", "make_assessor"]
 
 # canonical name -> (module, class, NNI-style aliases)
 ASSESSORS: dict[str, tuple[str, str, tuple[str, ...]]] = {
-    "medianstop": ("runner.assessors.medianstop", "MedianstopAssessor", ("median", "medianstopassessor")),
-    "curvefitting": ("runner.assessors.curvefitting", "CurvefittingAssessor", ("curvefittingassessor",)),
-    "asha": ("runner.assessors.asha", "AshaAssessor", ("successivehalving", "sha")),
+    "medianstop": (
+        "nniannot.runner.assessors.medianstop",
+        "MedianstopAssessor",
+        ("median", "medianstopassessor"),
+    ),
+    "curvefitting": (
+        "nniannot.runner.assessors.curvefitting",
+        "CurvefittingAssessor",
+        ("curvefittingassessor",),
+    ),
+    "asha": ("nniannot.runner.assessors.asha", "AshaAssessor", ("successivehalving", "sha")),
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 
-from runner.tuners.base import check_optimize_mode
+from nniannot.runner.tuners.base import check_optimize_mode
 
 
 class Assessor(ABC):

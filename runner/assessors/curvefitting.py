@@ -18,7 +18,7 @@ import numpy as np
 from scipy.special import ndtr
 
 from nniannot.errors import TunerError
-from runner.assessors.base import Assessor
+from nniannot.runner.assessors.base import Assessor
 
 _ALPHAS = np.logspace(-2, 1, 24)
 _RATES = np.logspace(-3, 0.5, 24)

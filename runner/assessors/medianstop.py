@@ -6,7 +6,7 @@ import math
 from collections.abc import Sequence
 
 from nniannot.errors import TunerError
-from runner.assessors.base import Assessor
+from nniannot.runner.assessors.base import Assessor
 
 
 class MedianstopAssessor(Assessor):

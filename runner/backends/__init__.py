@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from runner.backends.base import FINISHED, METRIC, STARTED, Backend, TrialEvent, TrialSpec
+from nniannot.runner.backends.base import FINISHED, METRIC, STARTED, Backend, TrialEvent, TrialSpec
 
 __all__ = ["FINISHED", "METRIC", "STARTED", "Backend", "TrialEvent", "TrialSpec"]

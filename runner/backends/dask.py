@@ -1,6 +1,6 @@
 """Trials on a ``dask.distributed`` cluster, with the local backend's semantics.
 
-Each trial is one Dask task (:func:`runner.backends.dask_worker.run_trial`) that runs the trial's command
+Each trial is one Dask task (:func:`nniannot.runner.backends.dask_worker.run_trial`) that runs the trial's command
 in a subprocess on a worker. The worker publishes ``started`` and every new piece of the trial's metrics
 file on this backend's event topic while the trial runs; the task's result brings the exit code, the stderr
 tail, the complete metrics (so nothing published late is lost) and, without a shared file system, stdout and
@@ -28,20 +28,20 @@ from typing import TYPE_CHECKING, Any
 
 from nniannot import protocol
 from nniannot.errors import BackendError
-from runner.backends.base import FINISHED, METRIC, STARTED, Backend, TrialEvent, TrialSpec, drain
-from runner.backends.dask_bundle import CodeBundle, build_bundle
-from runner.backends.dask_cluster import (
+from nniannot.runner.backends.base import FINISHED, METRIC, STARTED, Backend, TrialEvent, TrialSpec, drain
+from nniannot.runner.backends.dask_bundle import CodeBundle, build_bundle
+from nniannot.runner.backends.dask_cluster import (
     connect,
     distributed_module,
     lost_scheduler,
     worker_count,
     worker_info,
 )
-from runner.backends.dask_worker import TrialJob, run_trial
+from nniannot.runner.backends.dask_worker import TrialJob, run_trial
 
 if TYPE_CHECKING:
-    from runner.config import ExperimentConfig
-    from runner.prepare import TrialLaunch
+    from nniannot.runner.config import ExperimentConfig
+    from nniannot.runner.prepare import TrialLaunch
 
 
 @dataclass
@@ -124,7 +124,7 @@ class DaskBackend(Backend):
 
     def _launch(self, trial: _Trial) -> None:
         """Submit the trial's next attempt (lock held)."""
-        from runner.shim import SHIM_DIR
+        from nniannot.runner.shim import SHIM_DIR
 
         spec = trial.spec
         trial.attempt += 1

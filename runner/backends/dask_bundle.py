@@ -3,7 +3,7 @@
 A :class:`CodeBundle` holds the entry script, the project modules it imports, the files listed with
 ``--upload`` and the launcher's cached rewritten code, as bytes keyed by their path below ``root``. On a
 worker the bundle is written once per worker under its scratch directory (see
-:mod:`runner.backends.dask_worker`), and :func:`translate` maps the runner's paths in the trial's command,
+:mod:`nniannot.runner.backends.dask_worker`), and :func:`translate` maps the runner's paths in the trial's command,
 working directory and environment onto the worker's copies. Standard library only.
 """
 
@@ -71,7 +71,7 @@ def _entry_script(command: list[str], cwd: str) -> str | None:
 def project_files(entry: str, code_dir: str) -> list[str]:
     """The entry script and the project modules it imports (the transformer's static view)."""
     try:
-        from transformer.project import collect
+        from nniannot.transformer.project import collect
     except ImportError:
         return [entry]
     try:

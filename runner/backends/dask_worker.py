@@ -8,7 +8,7 @@ event topic; a distributed ``Event`` per trial asks for a cancel. A task that Da
 its first worker died does not start the trial again: it reports the trial as lost.
 
 Without a shared file system the trial runs in a private directory in the worker's scratch space, from a
-copy of the :class:`~runner.backends.dask_bundle.CodeBundle`; its stdout and stderr go back in the result.
+copy of the :class:`~nniannot.runner.backends.dask_bundle.CodeBundle`; its stdout and stderr go back in the result.
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from nniannot import protocol
-from runner.backends.base import TrialSpec
-from runner.backends.dask_bundle import CodeBundle, translate, translate_env
-from runner.backends.local import detect_gpus, signal_group, stderr_tail
+from nniannot.runner.backends.base import TrialSpec
+from nniannot.runner.backends.dask_bundle import CodeBundle, translate, translate_env
+from nniannot.runner.backends.local import detect_gpus, signal_group, stderr_tail
 
 LOG_LIMIT = 16 * 1024 * 1024  # stdout/stderr bytes sent back per trial (the tail is kept)
 
@@ -133,7 +133,7 @@ class _Run:
     """The trial's process on this worker, from start to result."""
 
     def __init__(self, job: TrialJob, bundle: CodeBundle | None, worker: Any, gpus: list[str]) -> None:
-        from runner.shim import SHIM_DIR
+        from nniannot.runner.shim import SHIM_DIR
 
         self.job, self.worker, spec = job, worker, job.spec
         mapping = [(job.runner_shim, SHIM_DIR)]

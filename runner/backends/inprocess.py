@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nniannot.protocol import MetricRecord
-from runner.backends.base import FINISHED, METRIC, STARTED, Backend, TrialEvent, TrialSpec
+from nniannot.runner.backends.base import FINISHED, METRIC, STARTED, Backend, TrialEvent, TrialSpec
 
 _NO_FINAL = object()
 

@@ -3,7 +3,7 @@
 A waiter thread per trial sees its exit at once; one poller thread reads every running trial's metrics file
 every ``poll_interval`` seconds (50 ms by default), and the file is drained one last time after the exit
 so no metric is lost. Cancelling sends SIGTERM to the trial's process group, then SIGKILL after
-``kill_grace`` seconds. Python trials start warm when they can (see :mod:`runner.backends.warm`).
+``kill_grace`` seconds. Python trials start warm when they can (see :mod:`nniannot.runner.backends.warm`).
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from typing import IO
 
 from nniannot import protocol
 from nniannot.errors import BackendError
-from runner.backends import warm
-from runner.backends.base import FINISHED, METRIC, STARTED, Backend, TrialEvent, TrialSpec, drain
+from nniannot.runner.backends import warm
+from nniannot.runner.backends.base import FINISHED, METRIC, STARTED, Backend, TrialEvent, TrialSpec, drain
 
 STDERR_TAIL_BYTES = 4000
 

@@ -2,8 +2,8 @@
 
 Readers (the CLI's ``list``/``show``/``export``, the viewer) use :class:`StoreReader` (or
 :func:`open_reader`); the runner that owns an experiment writes through :class:`Store`. Everything returned
-is a plain dataclass from :mod:`runner.store.records`; every failure is a StoreError (ExperimentNotFound for
-an unknown experiment), never a raw sqlite3 error. The schema is documented in :mod:`runner.store.schema`.
+is a plain dataclass from :mod:`nniannot.runner.store.records`; every failure is a StoreError (ExperimentNotFound for
+an unknown experiment), never a raw sqlite3 error. The schema is documented in :mod:`nniannot.runner.store.schema`.
 
 Typical reader use::
 
@@ -16,8 +16,8 @@ Typical reader use::
 
 from __future__ import annotations
 
-from runner.store.lineage import revisions
-from runner.store.query import (
+from nniannot.runner.store.lineage import revisions
+from nniannot.runner.store.query import (
     StepSummary,
     TrialPage,
     TrialPoint,
@@ -27,8 +27,8 @@ from runner.store.query import (
     query_trials,
     trial_points,
 )
-from runner.store.reader import StoreReader
-from runner.store.records import (
+from nniannot.runner.store.reader import StoreReader
+from nniannot.runner.store.records import (
     ACTION_KINDS,
     ACTIVE_STATUSES,
     CREATED,
@@ -53,8 +53,8 @@ from runner.store.records import (
     StatusChange,
     Trial,
 )
-from runner.store.schema import SCHEMA_VERSION
-from runner.store.writer import Store, owner_alive
+from nniannot.runner.store.schema import SCHEMA_VERSION
+from nniannot.runner.store.writer import Store, owner_alive
 
 STORE_FILE = "store.db"
 

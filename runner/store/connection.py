@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from nniannot.errors import StoreError
-from runner.store import schema
+from nniannot.runner.store import schema
 
 BUSY_TIMEOUT_MS = 10_000
 

@@ -6,8 +6,8 @@ session is the chain from its first revision down. Readers (``show``, the viewer
 
 from __future__ import annotations
 
-from runner.store.reader import StoreReader
-from runner.store.records import Experiment
+from nniannot.runner.store.reader import StoreReader
+from nniannot.runner.store.records import Experiment
 
 # Up to the chain's first revision (an experiment without a parent, or whose parent was deleted), then down
 # to every experiment derived from it. UNION, not UNION ALL: a damaged store with a cycle still ends.

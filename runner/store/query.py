@@ -1,6 +1,6 @@
 """Queries for browsing an experiment's trials: paged, sorted, filtered, and compact rows for charts.
 
-These read the same tables as :class:`~runner.store.reader.StoreReader` and never write. They exist for
+These read the same tables as :class:`~nniannot.runner.store.reader.StoreReader` and never write. They exist for
 the viewer, which must answer a page of a 20,000-trial experiment in milliseconds: sorting and filtering
 happen in SQL (on JSON columns through SQLite's JSON functions), never by loading every trial.
 """
@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nniannot.errors import StoreError
-from runner.store.reader import StoreReader
-from runner.store.records import TRIAL_STATUSES, Trial
+from nniannot.runner.store.reader import StoreReader
+from nniannot.runner.store.records import TRIAL_STATUSES, Trial
 
 # Sort keys that are plain columns; "param:<key>" and "metric:<key>" sort by a JSON field.
 SORT_COLUMNS = {

@@ -1,6 +1,6 @@
 """Read access to the store: what ``list``, ``show``, ``export`` and the viewer use.
 
-Every method returns plain dataclasses (see :mod:`runner.store.records`) or dicts and raises only
+Every method returns plain dataclasses (see :mod:`nniannot.runner.store.records`) or dicts and raises only
 StoreError (ExperimentNotFound for an unknown experiment). A reader never blocks the runner (WAL).
 """
 
@@ -13,8 +13,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from nniannot.errors import ExperimentNotFound, StoreError
-from runner.store.connection import connect_reader, translated
-from runner.store.records import (
+from nniannot.runner.store.connection import connect_reader, translated
+from nniannot.runner.store.records import (
     ACTION_KINDS,
     TRIAL_STATUSES,
     Action,
@@ -286,7 +286,7 @@ class StoreReader:
         if kind not in ACTION_KINDS:
             raise StoreError(f"unknown action {kind!r}; actions are {', '.join(ACTION_KINDS)}")
         self.get_experiment(exp_id)
-        from runner.store.connection import connect_writer
+        from nniannot.runner.store.connection import connect_writer
 
         conn = connect_writer(self.path)
         try:

@@ -18,9 +18,9 @@ from contextlib import contextmanager
 from typing import Any
 
 from nniannot.errors import StoreError
-from runner.store.connection import connect_writer, translated
-from runner.store.reader import StoreReader
-from runner.store.records import (
+from nniannot.runner.store.connection import connect_writer, translated
+from nniannot.runner.store.reader import StoreReader
+from nniannot.runner.store.records import (
     CREATED,
     EXP_RUNNING,
     EXPERIMENT_STATUSES,

@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from nniannot.runner.registry import check_class_args, resolve
+from nniannot.runner.tuners.base import Tuner, check_optimize_mode
 from nniannot.searchspace import SearchSpace
-from runner.registry import check_class_args, resolve
-from runner.tuners.base import Tuner, check_optimize_mode
 
 __all__ = ["DEFAULT_TUNER", "TUNERS", "Tuner", "make_tuner", "tuner_names"]
 
@@ -21,15 +21,23 @@ DEFAULT_TUNER = "gp"
 
 # canonical name -> (module, class, NNI-style aliases)
 TUNERS: dict[str, tuple[str, str, tuple[str, ...]]] = {
-    "random": ("runner.tuners.random_search", "RandomTuner", ("randomsearch",)),
-    "grid": ("runner.tuners.grid", "GridTuner", ("gridsearch",)),
-    "batch": ("runner.tuners.batch", "BatchTuner", ("batchtuner",)),
-    "tpe": ("runner.tuners.tpe", "TpeTuner", ("tpetuner",)),
-    "gp": ("runner.tuners.gp", "GpTuner", ("gptuner", "gaussianprocess")),
-    "anneal": ("runner.tuners.anneal", "AnnealTuner", ("annealtuner",)),
-    "evolution": ("runner.tuners.evolution", "EvolutionTuner", ("evolutiontuner", "regularizedevolution")),
-    "hyperband": ("runner.tuners.hyperband", "HyperbandTuner", ("hyperbandtuner", "hyperbandadvisor")),
-    "bohb": ("runner.tuners.hyperband", "BohbTuner", ("bohbtuner", "bohbadvisor")),
+    "random": ("nniannot.runner.tuners.random_search", "RandomTuner", ("randomsearch",)),
+    "grid": ("nniannot.runner.tuners.grid", "GridTuner", ("gridsearch",)),
+    "batch": ("nniannot.runner.tuners.batch", "BatchTuner", ("batchtuner",)),
+    "tpe": ("nniannot.runner.tuners.tpe", "TpeTuner", ("tpetuner",)),
+    "gp": ("nniannot.runner.tuners.gp", "GpTuner", ("gptuner", "gaussianprocess")),
+    "anneal": ("nniannot.runner.tuners.anneal", "AnnealTuner", ("annealtuner",)),
+    "evolution": (
+        "nniannot.runner.tuners.evolution",
+        "EvolutionTuner",
+        ("evolutiontuner", "regularizedevolution"),
+    ),
+    "hyperband": (
+        "nniannot.runner.tuners.hyperband",
+        "HyperbandTuner",
+        ("hyperbandtuner", "hyperbandadvisor"),
+    ),
+    "bohb": ("nniannot.runner.tuners.hyperband", "BohbTuner", ("bohbtuner", "bohbadvisor")),
 }
 
 

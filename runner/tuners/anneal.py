@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from nniannot.runner.tuners.model import EncodedTuner
 from nniannot.searchspace import SearchSpace
-from runner.tuners.model import EncodedTuner
 
 
 class AnnealTuner(EncodedTuner):

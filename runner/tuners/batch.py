@@ -6,8 +6,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from nniannot.errors import TunerError
+from nniannot.runner.tuners.base import Tuner
 from nniannot.searchspace import Choice, Nested, SearchSpace
-from runner.tuners.base import Tuner
 
 COMBINE = "combine_params"
 

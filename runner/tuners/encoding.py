@@ -24,8 +24,8 @@ from typing import Any
 
 import numpy as np
 
+from nniannot.runner.tuners.encoding_params import ParamCodec, codec_for
 from nniannot.searchspace import SearchSpace
-from runner.tuners.encoding_params import ParamCodec, codec_for
 
 __all__ = ["Dim", "Encoding"]
 

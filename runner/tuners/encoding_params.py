@@ -1,4 +1,4 @@
-"""Per-parameter codecs for :mod:`runner.tuners.encoding`: one parameter <-> its entries of the vector."""
+"""Per-parameter codecs for :mod:`nniannot.runner.tuners.encoding`: one parameter <-> its entries of the vector."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ _GAUSSIAN = (Normal, QNormal, LogNormal, QLogNormal)
 _QUANTISED = (QUniform, QLogUniform)
 
 if TYPE_CHECKING:
-    from runner.tuners.encoding import Encoding
+    from nniannot.runner.tuners.encoding import Encoding
 
 # Above this many allowed values a quantised parameter is treated as continuous (rounded on decode).
 MAX_LEVELS = 4096
@@ -76,7 +76,7 @@ class NumCodec:
     """Uniform, log-uniform, their q-variants, randint, and the four normal types."""
 
     def __init__(self, param: Param, enc: Encoding, parent: int, option: int, name: str) -> None:
-        from runner.tuners.encoding import Dim
+        from nniannot.runner.tuners.encoding import Dim
 
         self.param = param
         self.log = bool(getattr(param, "log", False))
@@ -158,7 +158,7 @@ class NumCodec:
 
 class ChoiceCodec:
     def __init__(self, param: Choice, enc: Encoding, parent: int, option: int, name: str) -> None:
-        from runner.tuners.encoding import Dim
+        from nniannot.runner.tuners.encoding import Dim
 
         self.options = param.options
         self.index = -1
@@ -180,7 +180,7 @@ class ChoiceCodec:
         return 0 if math.isnan(x) else int(min(max(round(x), 0), len(self.options) - 1))
 
     def decode(self, u: np.ndarray) -> Any:
-        from runner.tuners.encoding import decode_codecs
+        from nniannot.runner.tuners.encoding import decode_codecs
 
         i = self._pick(u)
         opt, sub = self.options[i], self.subs[i]
@@ -189,7 +189,7 @@ class ChoiceCodec:
         return opt
 
     def encode(self, value: Any, u: np.ndarray) -> None:
-        from runner.tuners.encoding import encode_codecs
+        from nniannot.runner.tuners.encoding import encode_codecs
 
         for i, opt in enumerate(self.options):
             if isinstance(opt, Nested):
@@ -208,7 +208,7 @@ class LayerCodec:
     """One layer of a mutable block: the chosen layer, and the chosen inputs of an allowed count."""
 
     def __init__(self, layer: Layer, enc: Encoding, parent: int, option: int, name: str) -> None:
-        from runner.tuners.encoding import Dim
+        from nniannot.runner.tuners.encoding import Dim
 
         self.layer = layer
         self.choice = -1

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from nniannot.runner.tuners.model import EncodedTuner
 from nniannot.searchspace import SearchSpace
-from runner.tuners.model import EncodedTuner
 
 
 class EvolutionTuner(EncodedTuner):

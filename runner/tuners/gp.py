@@ -2,7 +2,7 @@
 
 Per suggestion: warp the losses (log for heavy-tailed ones, which keeps narrow valleys visible), standardise,
 fit the GP hyperparameters (warm-started), add running trials at their predicted mean (Kriging believer),
-and maximise log expected improvement (:mod:`runner.tuners.gp_acq`).
+and maximise log expected improvement (:mod:`nniannot.runner.tuners.gp_acq`).
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import os
 
 import numpy as np
 
+from nniannot.runner.tuners.model import EncodedTuner, finite_losses
+from nniannot.runner.tuners.threads import single_thread
 from nniannot.searchspace import SearchSpace
-from runner.tuners.model import EncodedTuner, finite_losses
-from runner.tuners.threads import single_thread
 
 DELTA = float(os.environ.get("GP_DELTA", "1e-3"))
 MODE = os.environ.get("GP_WARP", "auto")
@@ -47,7 +47,7 @@ class GpTuner(EncodedTuner):
             arguments, accepted for compatibility; log EI is always used.
     """
 
-    model_modules = ("runner.tuners.gp_model", "runner.tuners.gp_acq")
+    model_modules = ("nniannot.runner.tuners.gp_model", "nniannot.runner.tuners.gp_acq")
 
     def __init__(
         self,
@@ -76,7 +76,7 @@ class GpTuner(EncodedTuner):
         return np.where(np.isnan(X), self._fill, X)
 
     def _fit(self, X: np.ndarray, y: np.ndarray) -> np.ndarray:
-        from runner.tuners.gp_model import default_theta, fit_theta
+        from nniannot.runner.tuners.gp_model import default_theta, fit_theta
 
         d = X.shape[1]
         starts = [default_theta(d)] if self._theta is None else [self._theta]
@@ -94,8 +94,8 @@ class GpTuner(EncodedTuner):
         X, y = self._data(self.X), finite_losses(self.y)
         if len(y) < 2 or np.ptp(y) == 0:
             return self.encoding.sample(self.rng, 1)
-        from runner.tuners.gp_acq import AcquisitionOptimizer
-        from runner.tuners.gp_model import GaussianProcess
+        from nniannot.runner.tuners.gp_acq import AcquisitionOptimizer
+        from nniannot.runner.tuners.gp_model import GaussianProcess
 
         z = warp(y)
         theta = self._fit(X, z)

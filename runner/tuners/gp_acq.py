@@ -14,9 +14,9 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.special import erfcx, log_ndtr, ndtr
 
-from runner.tuners.encoding import Encoding
-from runner.tuners.gp_model import GaussianProcess
-from runner.tuners.model import latin_hypercube
+from nniannot.runner.tuners.encoding import Encoding
+from nniannot.runner.tuners.gp_model import GaussianProcess
+from nniannot.runner.tuners.model import latin_hypercube
 
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
 _MAX_EXHAUSTIVE = 16

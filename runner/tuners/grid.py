@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from nniannot.runner.tuners.base import Tuner
+from nniannot.runner.tuners.spaces import config_key, enumerate_space, space_size
 from nniannot.searchspace import SearchSpace
-from runner.tuners.base import Tuner
-from runner.tuners.spaces import config_key, enumerate_space, space_size
 
 # A continuous space is refined this many times (2**(level+1) - 1 points per parameter) before stopping.
 MAX_LEVEL = 12

@@ -18,10 +18,10 @@ from typing import Any
 import numpy as np
 
 from nniannot.errors import TunerError
+from nniannot.runner.tuners.base import Tuner
+from nniannot.runner.tuners.encoding import Encoding
+from nniannot.runner.tuners.parzen import ParzenEstimator
 from nniannot.searchspace import SearchSpace
-from runner.tuners.base import Tuner
-from runner.tuners.encoding import Encoding
-from runner.tuners.parzen import ParzenEstimator
 
 BUDGET_KEY = "TRIAL_BUDGET"
 

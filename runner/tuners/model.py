@@ -15,10 +15,10 @@ from typing import Any
 
 import numpy as np
 
+from nniannot.runner.tuners.base import Tuner
+from nniannot.runner.tuners.encoding import Encoding
+from nniannot.runner.tuners.spaces import config_key, enumerate_space, space_size
 from nniannot.searchspace import SearchSpace
-from runner.tuners.base import Tuner
-from runner.tuners.encoding import Encoding
-from runner.tuners.spaces import config_key, enumerate_space, space_size
 
 # Discrete spaces up to this size are enumerated to find an unseen configuration when sampling fails.
 _ENUMERATE_LIMIT = 200_000

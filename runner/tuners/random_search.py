@@ -5,9 +5,9 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from nniannot.runner.tuners.base import Tuner
+from nniannot.runner.tuners.spaces import config_key, enumerate_space, space_size
 from nniannot.searchspace import SearchSpace
-from runner.tuners.base import Tuner
-from runner.tuners.spaces import config_key, enumerate_space, space_size
 
 # Discrete spaces up to this size are listed to find the configurations not yet drawn.
 _ENUMERATE_LIMIT = 200_000

@@ -10,9 +10,9 @@ from typing import Any
 
 import numpy as np
 
+from nniannot.runner.tuners.encoding import Encoding
+from nniannot.runner.tuners.encoding_params import MAX_LEVELS, NumCodec
 from nniannot.searchspace import Choice, MutableLayer, Nested, Param, RandInt, SearchSpace
-from runner.tuners.encoding import Encoding
-from runner.tuners.encoding_params import MAX_LEVELS, NumCodec
 
 __all__ = ["config_key", "enumerate_space", "space_size"]
 

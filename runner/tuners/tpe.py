@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 
 from nniannot.errors import TunerError
+from nniannot.runner.tuners.model import EncodedTuner
 from nniannot.searchspace import SearchSpace
-from runner.tuners.model import EncodedTuner
 
 _NNI_TPE_ARGS = {"n_startup_jobs": "n_startup", "n_ei_candidates": "n_candidates", "gamma": "gamma"}
 
@@ -33,7 +33,7 @@ class TpeTuner(EncodedTuner):
         parallel_optimize, constant_liar_type: NNI's arguments, accepted; the liar is always on.
     """
 
-    model_modules = ("runner.tuners.parzen",)  # scipy: imported when the model is first used
+    model_modules = ("nniannot.runner.tuners.parzen",)  # scipy: imported when the model is first used
 
     def __init__(
         self,
@@ -63,7 +63,7 @@ class TpeTuner(EncodedTuner):
         return max(1, min(math.ceil(self.gamma * n), 25))
 
     def propose(self) -> np.ndarray:
-        from runner.tuners.parzen import ParzenEstimator
+        from nniannot.runner.tuners.parzen import ParzenEstimator
 
         X, y = self.X, self.y
         if not np.isfinite(y).any():

@@ -12,12 +12,12 @@ so older results are kept but never fed to a newer revision's tuner.
 
 from __future__ import annotations
 
-from runner.watch.console import WatchConsole
-from runner.watch.files import PathFilter, is_editor_artifact
-from runner.watch.listener import WatchListener
-from runner.watch.observer import Debouncer, FileWatcher
-from runner.watch.revision import Candidate, prepare, revision_key, space_diff
-from runner.watch.session import ON_CHANGE, WatchOptions, WatchSession
+from nniannot.runner.watch.console import WatchConsole
+from nniannot.runner.watch.files import PathFilter, is_editor_artifact
+from nniannot.runner.watch.listener import WatchListener
+from nniannot.runner.watch.observer import Debouncer, FileWatcher
+from nniannot.runner.watch.revision import Candidate, prepare, revision_key, space_diff
+from nniannot.runner.watch.session import ON_CHANGE, WatchOptions, WatchSession
 
 __all__ = [
     "ON_CHANGE",

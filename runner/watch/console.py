@@ -12,9 +12,9 @@ import time
 from collections.abc import Callable
 from typing import Any, TextIO
 
-from runner.console import PlainConsole
-from runner.listener import Listener
-from runner.watch.listener import WatchListener
+from nniannot.runner.console import PlainConsole
+from nniannot.runner.listener import Listener
+from nniannot.runner.watch.listener import WatchListener
 
 
 class RevisionConsole(PlainConsole):

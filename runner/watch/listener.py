@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from runner.listener import Listener
+from nniannot.runner.listener import Listener
 
 
 class WatchListener:

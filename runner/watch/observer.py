@@ -17,7 +17,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
-from runner.watch.files import PathFilter
+from nniannot.runner.watch.files import PathFilter
 
 # Events that mean content may have changed; opened/closed/attrib events are ignored, or our own reads
 # of the files would wake the watch.

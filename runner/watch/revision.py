@@ -15,10 +15,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from runner.config import ExperimentConfig
-from runner.home import Home
-from runner.prepare import TrialLaunch, prepare_launch
-from runner.run import Session, create_experiment
+from nniannot.runner.config import ExperimentConfig
+from nniannot.runner.home import Home
+from nniannot.runner.prepare import TrialLaunch, prepare_launch
+from nniannot.runner.run import Session, create_experiment
 
 DIFF_VALUE_WIDTH = 60
 

@@ -1,6 +1,6 @@
 """One revision's experiment running in a thread of its own, and the trial slots revisions share.
 
-The experiment loop is the runner's usual one (:func:`runner.run.run_experiment`). A revision can be told
+The experiment loop is the runner's usual one (:func:`nniannot.runner.run.run_experiment`). A revision can be told
 to :meth:`~RevisionRun.stop` (its running trials are stopped) or to :meth:`~RevisionRun.drain` (it starts
 no more trials and ends when the running ones finish), from any thread and even before its loop exists.
 """
@@ -11,10 +11,10 @@ import threading
 from collections.abc import Callable
 
 from nniannot.errors import NniAnnotError
-from runner.experiment import ExperimentLoop, Limits
-from runner.listener import Listener
-from runner.run import Session, run_experiment
-from runner.store import ERROR
+from nniannot.runner.experiment import ExperimentLoop, Limits
+from nniannot.runner.listener import Listener
+from nniannot.runner.run import Session, run_experiment
+from nniannot.runner.store import ERROR
 
 
 class SharedLimits(Limits):

@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from nniannot.errors import AnnotationError, NniAnnotError
-from runner.config import ExperimentConfig
-from runner.home import Home
-from runner.store import ERROR, STOPPED, SYS_CANCELED, WAITING
-from runner.watch.files import PathFilter
-from runner.watch.listener import WatchListener
-from runner.watch.observer import FileWatcher
-from runner.watch.revision import Candidate, prepare, record, space_diff
-from runner.watch.runs import RevisionRun
+from nniannot.runner.config import ExperimentConfig
+from nniannot.runner.home import Home
+from nniannot.runner.store import ERROR, STOPPED, SYS_CANCELED, WAITING
+from nniannot.runner.watch.files import PathFilter
+from nniannot.runner.watch.listener import WatchListener
+from nniannot.runner.watch.observer import FileWatcher
+from nniannot.runner.watch.revision import Candidate, prepare, record, space_diff
+from nniannot.runner.watch.runs import RevisionRun
 
 ON_CHANGE = ("restart", "queue", "ignore-running")
 _STOP, _CHANGE, _ENDED = "stop", "change", "ended"

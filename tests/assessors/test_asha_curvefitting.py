@@ -5,7 +5,7 @@ import math
 import pytest
 
 from nniannot.errors import TunerError
-from runner.assessors import make_assessor
+from nniannot.runner.assessors import make_assessor
 
 
 def _curve(final: float, rate: float, n: int = 20) -> list[float]:

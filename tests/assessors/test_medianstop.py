@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nniannot.errors import TunerError
-from runner.assessors import make_assessor
+from nniannot.runner.assessors import make_assessor
 
 
 def _run(assessor, trial_id, curve):

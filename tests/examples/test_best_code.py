@@ -8,7 +8,7 @@ import textwrap
 
 import pytest
 
-from transformer.specialise import specialise
+from nniannot.transformer.specialise import specialise
 
 CELLS = '''
 import sys

@@ -78,7 +78,7 @@ def test_a_value_outside_the_options_is_an_error(in_trial: Path) -> None:
 
 
 def test_rewritten_code_reads_parameters_in_a_trial(in_trial: Path) -> None:
-    from transformer import transform
+    from nniannot.transformer import transform
 
     source = (
         "'''@nni.variable(nni.choice(0.1, 0.01), name=lr)'''\nlr = 0.1\n"

@@ -1,4 +1,4 @@
-"""A trial script whose behaviour comes from its parameters (see runner.backends.inprocess.behaviour_script).
+"""A trial script whose behaviour comes from its parameters (see nniannot.runner.backends.inprocess.behaviour_script).
 
 ``behaviour``: intermediates (list), final (a value, "nan", "inf", or "$params" for a dict metric holding
 the trial's parameters), exit_code, stderr (text), sleep (seconds or "forever"), garbage (bool).

@@ -37,8 +37,8 @@ def dask_client(dask_cluster):
 def dask_backend_factory(dask_client):
     """``make(tmp_path, command=None, **options)``: a DaskBackend on the session's cluster shipping the
     command's script (behave.py by default); ``code_dir``, ``cwd`` and ``upload`` shape the bundle."""
-    from runner.backends.dask import DaskBackend
-    from runner.backends.dask_bundle import build_bundle
+    from nniannot.runner.backends.dask import DaskBackend
+    from nniannot.runner.backends.dask_bundle import build_bundle
 
     def make(tmp_path, command=None, **options):
         command = command or [sys.executable, BEHAVE]

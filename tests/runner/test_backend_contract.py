@@ -8,9 +8,9 @@ import time
 
 import pytest
 
-from runner.backends.base import FINISHED, METRIC, STARTED, Backend, TrialEvent, TrialSpec
-from runner.backends.inprocess import InProcessBackend
-from runner.backends.local import LocalBackend
+from nniannot.runner.backends.base import FINISHED, METRIC, STARTED, Backend, TrialEvent, TrialSpec
+from nniannot.runner.backends.inprocess import InProcessBackend
+from nniannot.runner.backends.local import LocalBackend
 
 pytest_plugins = ["tests.runner.dask_support"]  # the cluster fixtures
 

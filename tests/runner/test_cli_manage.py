@@ -8,8 +8,8 @@ import json
 import os
 import signal
 
-from runner.home import Home
-from runner.store import SUCCEEDED, WAITING, open_reader
+from nniannot.runner.home import Home
+from nniannot.runner.store import SUCCEEDED, WAITING, open_reader
 from tests.runner.conftest import spawn, wait_for, write, write_json
 
 SLOW = """

@@ -6,8 +6,8 @@ import threading
 
 import pytest
 
-from runner.home import Home
-from runner.store import FAILED, SUCCEEDED, open_reader
+from nniannot.runner.home import Home
+from nniannot.runner.store import FAILED, SUCCEEDED, open_reader
 from tests.runner.conftest import write, write_json
 
 ANNOTATED = """

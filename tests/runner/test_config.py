@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from nniannot.errors import ConfigError
-from runner.config import load_config_file, parse_duration
+from nniannot.runner.config import load_config_file, parse_duration
 
 
 @given(st.integers(min_value=1, max_value=10**6), st.sampled_from(["", "s", "m", "h", "d", "M", "H"]))

@@ -13,9 +13,9 @@ import time
 import pytest
 
 from nniannot.errors import BackendError, ConfigError
-from runner.backends.base import FINISHED, METRIC, STARTED, TrialSpec
-from runner.home import Home
-from runner.store import EARLY_STOPPED, SUCCEEDED, open_reader
+from nniannot.runner.backends.base import FINISHED, METRIC, STARTED, TrialSpec
+from nniannot.runner.home import Home
+from nniannot.runner.store import EARLY_STOPPED, SUCCEEDED, open_reader
 from tests.runner.conftest import wait_for, write
 
 pytest_plugins = ["tests.runner.dask_support"]  # the cluster fixtures
@@ -122,7 +122,7 @@ def test_missing_upload_is_a_config_error(tmp_path, dask_backend_factory):
 
 
 def test_shared_file_system_runs_in_place(tmp_path, dask_client):
-    from runner.backends.dask import DaskBackend
+    from nniannot.runner.backends.dask import DaskBackend
 
     project = _project(tmp_path)
     with DaskBackend(client=dask_client, shared_fs=True) as backend:
@@ -192,7 +192,7 @@ def test_retry_lost_runs_the_trial_again_once(tmp_path, dask_backend_factory):
 
 
 def test_unreachable_scheduler_is_one_line(tmp_path):
-    from runner.backends.dask import DaskBackend
+    from nniannot.runner.backends.dask import DaskBackend
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -209,8 +209,8 @@ def test_scheduler_gone_mid_run_stops_with_a_backend_error(tmp_path):
 
     from distributed import LocalCluster
 
-    from runner.backends.dask import DaskBackend
-    from runner.backends.dask_bundle import build_bundle
+    from nniannot.runner.backends.dask import DaskBackend
+    from nniannot.runner.backends.dask_bundle import build_bundle
 
     project = _project(tmp_path)
     command = [sys.executable, "probe.py"]

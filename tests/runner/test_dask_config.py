@@ -11,7 +11,7 @@ import textwrap
 import pytest
 
 from nniannot.errors import ConfigError
-from runner.config import ExperimentConfig, load_config_file
+from nniannot.runner.config import ExperimentConfig, load_config_file
 from tests.runner.conftest import write
 
 SCRIPT = """

@@ -6,8 +6,8 @@ import json
 import sys
 import time
 
-from runner.backends.base import FINISHED, METRIC, TrialSpec
-from runner.backends.local import LocalBackend
+from nniannot.runner.backends.base import FINISHED, METRIC, TrialSpec
+from nniannot.runner.backends.local import LocalBackend
 
 
 def _spec(tmp_path, trial_id, code, gpus=0, params=None):

@@ -8,12 +8,21 @@ import os
 
 import pytest
 
-from runner.assessors import Assessor
-from runner.backends.base import TrialSpec
-from runner.backends.inprocess import InProcessBackend, Script
-from runner.experiment import ExperimentLoop, Limits
-from runner.store import DONE, EARLY_STOPPED, FAILED, STOPPED, SUCCEEDED, USER_CANCELED, WAITING, open_store
-from runner.tuners import make_tuner
+from nniannot.runner.assessors import Assessor
+from nniannot.runner.backends.base import TrialSpec
+from nniannot.runner.backends.inprocess import InProcessBackend, Script
+from nniannot.runner.experiment import ExperimentLoop, Limits
+from nniannot.runner.store import (
+    DONE,
+    EARLY_STOPPED,
+    FAILED,
+    STOPPED,
+    SUCCEEDED,
+    USER_CANCELED,
+    WAITING,
+    open_store,
+)
+from nniannot.runner.tuners import make_tuner
 
 SPACE = {"x": {"_type": "uniform", "_value": [0, 1]}}
 
@@ -173,7 +182,7 @@ def test_actions_kill_and_limits(store, tmp_path):
 
 @pytest.mark.parametrize("tuner", ["random", "grid", "tpe", "anneal", "evolution", "gp", "batch"])
 def test_resume_feeds_every_tuner_the_past(store, tmp_path, tuner):
-    from runner.tuners import tuner_names
+    from nniannot.runner.tuners import tuner_names
 
     if tuner not in tuner_names():
         pytest.skip(f"{tuner} is not registered")

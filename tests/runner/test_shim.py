@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from runner.shim import SHIM_DIR, installed_nni, nni_environment
+from nniannot.runner.shim import SHIM_DIR, installed_nni, nni_environment
 
 
 def test_shim_is_not_importable_as_nni_in_this_environment():

@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 
 from nniannot.errors import ExperimentNotFound, StoreError
-from runner.store import (
+from nniannot.runner.store import (
     DONE,
     EXP_RUNNING,
     FAILED,
@@ -176,7 +176,7 @@ def test_corrupt_file_is_a_store_error(tmp_path):
 
 
 def test_locked_database_is_a_store_error(tmp_path, monkeypatch):
-    import runner.store.connection as connection
+    import nniannot.runner.store.connection as connection
 
     path = str(tmp_path / "store.db")
     s = open_store(path)

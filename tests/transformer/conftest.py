@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import textwrap
 
-from transformer import TransformResult, transform
+from nniannot.transformer import TransformResult, transform
 
 
 def run(source: str, module: str = "train") -> TransformResult:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from transformer import transform
+from nniannot.transformer import transform
 
 A = "'''@nni."  # annotations below start at column 1; the call starts at column 5
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from nniannot.errors import AnnotationError
-from transformer import prepare_trial
+from nniannot.transformer import prepare_trial
 
 
 def make_project(root: Path) -> Path:

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nniannot.searchspace import SearchSpace
-from transformer import transform
+from nniannot.transformer import transform
 
 _PIECES = st.sampled_from(
     [

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from transformer import transform
+from nniannot.transformer import transform
 
 H = "from nniannot import annotation as _nni_annot"
 

@@ -7,8 +7,8 @@ import textwrap
 from pathlib import Path
 
 from nniannot.searchspace import SearchSpace
+from nniannot.transformer import collect
 from tests.transformer.conftest import run
-from transformer import collect
 
 SPEC_EXAMPLE = {
     "train/lr/choice": {"_type": "choice", "_value": [0.1, 0.01, 0.001]},

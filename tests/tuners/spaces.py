@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from runner.tuners import TUNERS, make_tuner
+from nniannot.runner.tuners import TUNERS, make_tuner
 
 EVERY_TYPE: dict[str, Any] = {
     "opt": {

@@ -11,7 +11,7 @@ import math
 import pytest
 from scipy.stats import mannwhitneyu
 
-from runner.tuners import make_tuner
+from nniannot.runner.tuners import make_tuner
 from tests.tuners.spaces import MULTI_FIDELITY, SEARCHING
 
 SPACE = {

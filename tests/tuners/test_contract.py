@@ -6,8 +6,8 @@ import math
 
 import pytest
 
+from nniannot.runner.tuners import TUNERS
 from nniannot.searchspace import SearchSpace
-from runner.tuners import TUNERS
 from tests.tuners.spaces import EVERY_TYPE, SEARCHING, SMALL_DISCRETE, build, strip
 
 ALL = sorted(TUNERS)

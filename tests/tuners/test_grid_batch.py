@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 
 from nniannot.errors import TunerError
+from nniannot.runner.tuners import make_tuner
 from nniannot.searchspace import SearchSpace
-from runner.tuners import make_tuner
 
 DISCRETE = {
     "opt": {
@@ -51,7 +51,7 @@ def test_batch_class_arg_and_bad_space():
 
 
 def test_default_tuner_is_registered():
-    from runner.tuners import DEFAULT_TUNER
+    from nniannot.runner.tuners import DEFAULT_TUNER
 
     assert make_tuner(DEFAULT_TUNER, DISCRETE).suggest("0") is not None
 

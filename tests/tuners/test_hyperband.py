@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from runner.tuners import make_tuner
+from nniannot.runner.tuners import make_tuner
 
 SPACE = {"x": {"_type": "uniform", "_value": [0, 1]}}
 

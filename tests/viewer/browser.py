@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from nniannot.viewer.server import start_server
 from tests.polling import wait_for  # noqa: F401  (the suite's tests import it from here)
-from viewer.server import start_server
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--no-first-run"]  # fmt: skip

@@ -7,9 +7,9 @@ import textwrap
 
 import pytest
 
-from runner.store import open_reader, open_store
+from nniannot.runner.store import open_reader, open_store
+from nniannot.viewer import create_app
 from tests.viewer.fill import fill
-from viewer import create_app
 
 TOKEN = "test-token"
 TINY = textwrap.dedent(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from runner.store import DONE, EXP_RUNNING, FAILED, RUNNING, SUCCEEDED, Store
+from nniannot.runner.store import DONE, EXP_RUNNING, FAILED, RUNNING, SUCCEEDED, Store
 
 XSS = '<script>window.__xss = 1</script><img src=x onerror="window.__xss = 2">'
 

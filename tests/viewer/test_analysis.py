@@ -6,10 +6,10 @@ import random
 
 import numpy as np
 
-from runner.store import TrialPoint
-from viewer.analysis import axes_of, best_history, importance, omega_squared, sample
-from viewer.architecture import architecture
-from viewer.serialize import param_columns
+from nniannot.runner.store import TrialPoint
+from nniannot.viewer.analysis import axes_of, best_history, importance, omega_squared, sample
+from nniannot.viewer.architecture import architecture
+from nniannot.viewer.serialize import param_columns
 
 
 def _point(seq, value, **params):

@@ -169,7 +169,7 @@ def test_charts_curves_architecture(client, hand):
 
 
 def test_chart_points_are_sampled_beyond_the_limit(hand):
-    from viewer import create_app
+    from nniannot.viewer import create_app
 
     client = create_app(hand[0], {"CHART_POINTS": 8}).test_client()
     charts = client.get(f"/api/experiments/{hand[1]}/charts").get_json()
@@ -184,7 +184,7 @@ def test_unknown_things_are_json_404(client, hand):
 
 
 def test_real_experiment_api(real):
-    from viewer import create_app
+    from nniannot.viewer import create_app
 
     store_path, exp_id = real
     client = create_app(store_path).test_client()
@@ -199,8 +199,8 @@ def test_real_experiment_api(real):
 
 
 def test_history_and_cached_chart_data_follow_changes(hand):
-    from runner.store import open_store
-    from viewer import create_app
+    from nniannot.runner.store import open_store
+    from nniannot.viewer import create_app
 
     store_path, exp_id = hand
     client = create_app(store_path, {"CHART_POINTS": 5}).test_client()

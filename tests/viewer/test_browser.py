@@ -13,7 +13,7 @@ import textwrap
 import pytest
 
 from nniannot.errors import StoreError
-from runner.store import open_reader, open_store
+from nniannot.runner.store import open_reader, open_store
 from tests.viewer.browser import CHROMIUM_ARGS, Watched, chromium, screenshot, served, wait_for
 from tests.viewer.fill import XSS, fill
 

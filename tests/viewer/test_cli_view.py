@@ -5,7 +5,7 @@ from __future__ import annotations
 from click.testing import CliRunner
 
 from nniannot.cli import main
-from viewer import server as server_module
+from nniannot.viewer import server as server_module
 
 
 class _FakeServer:

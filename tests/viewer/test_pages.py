@@ -8,10 +8,10 @@ import time
 
 import pytest
 
-from runner.store import open_store
+from nniannot.runner.store import open_store
+from nniannot.viewer import create_app
 from tests.viewer.conftest import TOKEN
 from tests.viewer.fill import XSS
-from viewer import create_app
 
 SCRIPT_TAG = re.compile(r"<script(?![^>]*\bsrc=\"/static/)(?![^>]*type=\"application/json\")", re.I)
 

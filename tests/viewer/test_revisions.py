@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from runner.store import open_store
-from viewer import create_app
-from viewer.revisions import group_revisions
+from nniannot.runner.store import open_store
+from nniannot.viewer import create_app
+from nniannot.viewer.revisions import group_revisions
 
 
 def _session_store(tmp_path) -> tuple[str, list[str], str]:

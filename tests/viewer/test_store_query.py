@@ -1,4 +1,4 @@
-"""runner.store.query: the paged, sorted, filtered trials query and the compact chart reads."""
+"""nniannot.runner.store.query: the paged, sorted, filtered trials query and the compact chart reads."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nniannot.errors import StoreError
-from runner.store import (
+from nniannot.runner.store import (
     RUNNING,
     SUCCEEDED,
     TrialQuery,

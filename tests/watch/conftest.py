@@ -9,8 +9,8 @@ import threading
 
 import pytest
 
-from runner.home import Home
-from runner.store import open_reader
+from nniannot.runner.home import Home
+from nniannot.runner.store import open_reader
 from tests.polling import wait_for
 
 

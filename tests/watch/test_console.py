@@ -8,7 +8,7 @@ import click
 import pytest
 
 from nniannot.cli.watch import Debounce
-from runner.watch import WatchConsole
+from nniannot.runner.watch import WatchConsole
 
 
 def test_revision_lines_diff_and_clear():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from runner.watch.observer import Debouncer
+from nniannot.runner.watch.observer import Debouncer
 
 
 def _collector():

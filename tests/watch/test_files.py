@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from runner.watch.files import PathFilter, is_editor_artifact
+from nniannot.runner.watch.files import PathFilter, is_editor_artifact
 
 
 @pytest.mark.parametrize(

@@ -8,11 +8,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from nniannot.errors import AnnotationError
-from runner.config import ExperimentConfig
-from runner.home import Home
-from runner.store import open_reader, open_store, revisions
-from runner.watch import prepare, space_diff
-from runner.watch.revision import record
+from nniannot.runner.config import ExperimentConfig
+from nniannot.runner.home import Home
+from nniannot.runner.store import open_reader, open_store, revisions
+from nniannot.runner.watch import prepare, space_diff
+from nniannot.runner.watch.revision import record
 from tests.watch.conftest import write
 
 TRAIN = """

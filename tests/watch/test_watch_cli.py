@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from runner.store import DONE, STOPPED, SUCCEEDED, SYS_CANCELED, WAITING
+from nniannot.runner.store import DONE, STOPPED, SUCCEEDED, SYS_CANCELED, WAITING
 from tests.watch.conftest import wait_for, write
 
 TRAIN = """
