@@ -123,7 +123,12 @@ def _imports() -> tuple[Import, ...]:
 
 
 def _layer(module: str) -> str:
-    """cli, transformer, runner, viewer, or core (the rest of nniannot); "" for modules outside nniannot."""
+    """cli, transformer, runner, viewer, or core (the rest of nniannot); "" for modules outside nniannot.
+
+    ``nniannot.__main__`` (``python -m nniannot``) is the command line's other entry point: part of the CLI.
+    """
+    if module == "nniannot.__main__":
+        return "cli"
     for package in (CLI, TRANSFORMER, RUNNER, VIEWER):
         if _within(module, package):
             return package.rsplit(".", 1)[1]
