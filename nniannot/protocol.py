@@ -12,7 +12,7 @@ import math
 import os
 from collections import namedtuple
 
-from nniannot.errors import ProtocolError
+from nniannot.errors import MetricError, ProtocolError
 
 TYPE_CHECKING = False  # trials import this module: keep `typing` and `dataclasses` off their start-up
 if TYPE_CHECKING:
@@ -81,8 +81,10 @@ def encode_metric(value: Any, *, kind: str, sequence: int, parameter_id: Any, tr
     """Frame one metric record: ``ME`` + 6-digit byte length + JSON payload + newline.
 
     ``kind`` is ``"PERIODICAL"`` (intermediate) or ``"FINAL"``. The metric itself is JSON-encoded into the
-    payload's ``value`` string, as NNI does.
+    payload's ``value`` string, as NNI does. Raises MetricError if ``value`` is not a metric (see
+    :func:`check_reportable`) and ProtocolError if the record would exceed :data:`MAX_PAYLOAD` bytes.
     """
+    check_reportable(value)
     payload = {
         "parameter_id": parameter_id,
         "trial_job_id": trial_id,
@@ -116,19 +118,116 @@ class Metric(namedtuple("Metric", ["default", "whole"])):
     whole: Any
 
 
-def check_metric(value: Any) -> Metric:
-    """Validate a reported metric: a finite number, or a dict with a finite numeric ``default``.
+# Bounds on what one metric may hold, so that storing, showing and exporting it stays cheap and safe.
+MAX_METRIC_KEYS = 1000  # entries of a dict metric (each one is a column in the viewer)
+MAX_METRIC_VALUES = 10_000  # values in all, nested ones included
+MAX_METRIC_DEPTH = 16  # levels of nested lists and dicts
+_FLOAT_MAX_INT = (2**53 - 1) * 2**971  # the largest float, as an int
+_ACCEPTED = "a number, or a dict with a numeric 'default' entry"
 
-    Raises ProtocolError saying what was wrong (NaN, infinity, a string, a dict without ``default``).
+
+def check_reportable(value: Any) -> None:
+    """Raise MetricError unless ``value`` is a metric a trial may report.
+
+    Accepted: an int or float (not a bool) that fits in a float, NaN and infinities included; or a dict with
+    such a number as ``default`` whose other entries are JSON data (string keys) within
+    :data:`MAX_METRIC_KEYS`, :data:`MAX_METRIC_VALUES` and :data:`MAX_METRIC_DEPTH`. The message names the
+    rule and what was given instead.
     """
-    number = value.get("default") if isinstance(value, dict) else value
-    if isinstance(value, dict) and "default" not in value:
-        raise ProtocolError(f"a dict metric needs a numeric 'default' entry, got keys {sorted(value)}")
-    if isinstance(number, bool) or not isinstance(number, (int, float)):
-        raise ProtocolError(f"a metric must be a number or a dict with a numeric 'default', got {value!r}")
-    if not math.isfinite(number):
-        raise ProtocolError(f"a metric must be finite, got {number!r}")
-    return Metric(float(number), value)
+    problem = _metric_problem(value)
+    if problem is not None:
+        raise MetricError(problem)
+
+
+def check_metric(value: Any) -> Metric:
+    """Validate a reported metric for ranking: what :func:`check_reportable` accepts, and finite.
+
+    Whatever ``value`` is (any decoded JSON value, any Python object), this returns a Metric or raises
+    MetricError (a ProtocolError) saying what was wrong; it raises nothing else. A NaN or infinite metric
+    is no usable result: the trial reported it, but no trial can be ranked by it.
+    """
+    check_reportable(value)
+    default = float(value["default"] if isinstance(value, dict) else value)
+    if not math.isfinite(default):
+        raise MetricError(
+            f"a metric must be finite to rank a trial by it, but got {default!r} "
+            "(a NaN or infinite result counts as no usable result)"
+        )
+    return Metric(default, value)
+
+
+def _metric_problem(value: Any) -> str | None:
+    if not isinstance(value, dict):
+        return _number_problem(value, f"a metric must be {_ACCEPTED}")
+    if "default" not in value:
+        keys = ", ".join(_short(k) for k in list(value)[:5]) + (", ..." if len(value) > 5 else "")
+        return (
+            "a dict metric needs a numeric 'default' entry (trials are ranked by it), "
+            f"but got a dict with keys {keys or '(none)'}"
+        )
+    problem = _number_problem(value["default"], "the 'default' entry of a dict metric must be a number")
+    if problem is not None:
+        return problem
+    if len(value) > MAX_METRIC_KEYS:
+        return f"a dict metric may have at most {MAX_METRIC_KEYS} entries, but got {len(value)}"
+    return _data_problem(value)
+
+
+def _number_problem(value: Any, rule: str) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return f"{rule}, but got {_describe(value)}"
+    if isinstance(value, int) and abs(value) > _FLOAT_MAX_INT:
+        return f"{rule} that fits in a float (up to about 1.8e308), but got an int of {_digits(value)} digits"
+    return None
+
+
+def _data_problem(value: Any) -> str | None:
+    """What makes ``value`` more than bounded JSON data, walked without recursion (it may nest deeply)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    count = 0
+    while stack:
+        item, depth = stack.pop()
+        count += 1
+        if count + len(stack) > MAX_METRIC_VALUES:
+            return (
+                f"a dict metric may hold at most {MAX_METRIC_VALUES} values in all, but this one holds more"
+            )
+        if isinstance(item, (dict, list, tuple)):
+            if depth > MAX_METRIC_DEPTH:
+                return f"a dict metric may nest at most {MAX_METRIC_DEPTH} levels deep, but this one nests deeper"
+            if isinstance(item, dict):
+                bad = next((k for k in item if not isinstance(k, str)), None)
+                if bad is not None:
+                    return f"the keys of a dict metric must be strings, but got {_describe(bad)}"
+            stack.extend((entry, depth + 1) for entry in (item.values() if isinstance(item, dict) else item))
+        elif isinstance(item, int) and not isinstance(item, bool) and abs(item) > _FLOAT_MAX_INT:
+            return f"the numbers in a dict metric must fit in a float, but one is an int of {_digits(item)} digits"
+        elif not (item is None or isinstance(item, (str, int, float))):
+            return (
+                "a dict metric may hold only JSON data (numbers, strings, booleans, None, lists, dicts), "
+                f"but got {_describe(item)}"
+            )
+    return None
+
+
+def _digits(number: int) -> int:
+    return int(abs(number).bit_length() * 0.30103) + 1  # str() refuses ints of more than 4300 digits
+
+
+def _describe(value: Any) -> str:
+    return "None" if value is None else f"{type(value).__name__} ({_short(value)})"
+
+
+def _short(value: Any) -> str:
+    """A bounded repr: values here come from hostile files and user objects."""
+    import reprlib  # only on the error path: trials import this module
+
+    short = reprlib.Repr()
+    short.maxlevel, short.maxstring, short.maxother, short.maxlong = 3, 60, 60, 40
+    try:
+        return short.repr(value)
+    except Exception:  # a user object's __repr__ may raise anything; the type name is still worth showing
+        return f"<{type(value).__name__}>"
 
 
 class MetricReader:
