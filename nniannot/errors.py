@@ -96,3 +96,7 @@ class BackendError(NniAnnotError):
 
 class ProtocolError(NniAnnotError):
     """A trial's parameter or metric file is malformed."""
+
+
+class MetricError(ProtocolError):
+    """A value reported as a metric is not one: a metric is a number, or a dict with a numeric ``default``."""

@@ -12,6 +12,7 @@ import sys
 import threading
 
 from nniannot import protocol
+from nniannot.errors import MetricError
 
 TYPE_CHECKING = False  # every trial imports this module: keep `typing` off its start-up
 if TYPE_CHECKING:
@@ -63,7 +64,13 @@ def get_sequence_id() -> int:
 
 
 def report_intermediate_result(metric: Any) -> None:
-    """Report one intermediate (per-epoch) result: a number or a dict with a numeric ``default``."""
+    """Report one intermediate (per-epoch) result: a number or a dict with a numeric ``default``.
+
+    numpy and torch scalars count as numbers. Anything else raises MetricError here, at the call, naming
+    what was given; nothing is recorded then. NaN and infinities are recorded as reported (the runner
+    counts them as no usable result).
+    """
+    metric = _checked(metric, "report_intermediate_result")
     with _lock:
         sequence = _state["sequence"]
         _state["sequence"] = sequence + 1
@@ -71,19 +78,31 @@ def report_intermediate_result(metric: Any) -> None:
 
 
 def report_final_result(metric: Any) -> None:
-    """Report the trial's final result: a number or a dict with a numeric ``default``."""
-    _send(metric, "FINAL", 0)
+    """Report the trial's final result: a number or a dict with a numeric ``default``.
+
+    Checked as :func:`report_intermediate_result` checks; the first final result of a trial counts.
+    """
+    _send(_checked(metric, "report_final_result"), "FINAL", 0)
+
+
+def _checked(metric: Any, caller: str) -> Any:
+    """``metric`` as plain JSON data, or MetricError naming ``caller`` (standalone too: a bug shows early)."""
+    try:
+        plain = _plain(metric, 0)
+        protocol.check_reportable(plain)
+    except MetricError as exc:
+        raise MetricError(f"{caller}(): {exc}") from None
+    return plain
 
 
 def _send(metric: Any, kind: str, sequence: int) -> None:
-    metric = _plain(metric)
     if is_standalone():
         label = "final result" if kind == "FINAL" else f"intermediate result #{sequence}"
         sys.stderr.write(f"[nni-annot] {label}: {metric!r}\n")
         return
     record = _record()
     data = protocol.encode_metric(
-        _plain(metric),
+        metric,
         kind=kind,
         sequence=sequence,
         parameter_id=record.get("parameter_id") if record else None,
@@ -98,12 +117,18 @@ def _send(metric: Any, kind: str, sequence: int) -> None:
         _state["metrics"].flush()
 
 
-def _plain(metric: Any) -> Any:
-    """Turn numpy / torch scalars and containers of them into plain JSON values."""
+def _plain(metric: Any, depth: int) -> Any:
+    """Turn numpy / torch scalars and containers of them into plain JSON values.
+
+    What is not JSON data and has no scalar value is returned as it is, for the check to name it (it used
+    to become its ``str()``: a reported ``...`` was recorded as "Ellipsis").
+    """
+    if depth > protocol.MAX_METRIC_DEPTH:  # also ends a container that holds itself
+        raise MetricError(f"a dict metric may nest at most {protocol.MAX_METRIC_DEPTH} levels deep")
     if isinstance(metric, dict):
-        return {str(k): _plain(v) for k, v in metric.items()}
+        return {str(k): _plain(v, depth + 1) for k, v in metric.items()}
     if isinstance(metric, (list, tuple)):
-        return [_plain(v) for v in metric]
+        return [_plain(v, depth + 1) for v in metric]
     if isinstance(metric, (bool, str)) or metric is None:
         return metric
     if isinstance(metric, int):
@@ -113,13 +138,16 @@ def _plain(metric: Any) -> Any:
     item = getattr(metric, "item", None)  # numpy scalar, 0-d array, torch scalar tensor
     if callable(item):
         try:
-            return item()
-        except (TypeError, ValueError):
-            pass
-    try:
-        return float(metric)
-    except (TypeError, ValueError):
-        return str(metric)
+            value = item()
+        except (TypeError, ValueError, RuntimeError):  # an array of several values: not a scalar
+            return metric
+        return value if isinstance(value, (bool, int, float)) else metric
+    if hasattr(type(metric), "__float__"):  # Decimal, Fraction and other real numbers
+        try:
+            return float(metric)
+        except (TypeError, ValueError, OverflowError):
+            return metric
+    return metric
 
 
 def _reset_for_tests() -> None:

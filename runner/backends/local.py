@@ -198,15 +198,18 @@ class LocalBackend(Backend):
         for f in run.files:
             f.close()
         with self._lock:
-            self._drain(run)
+            self._drain(run, final=True)
             self._running.pop(run.spec.trial_id, None)
             tail = stderr_tail(os.path.join(run.spec.trial_dir, "stderr"))
             self._events.put(TrialEvent(FINISHED, run.spec.trial_id, exit_code=code, stderr_tail=tail))
             self._give_back(run.gpus)
 
-    def _drain(self, run: _Running) -> None:
-        """Turn what the trial appended to its metrics file into events (lock held)."""
-        records, problems = run.reader.poll()
+    def _drain(self, run: _Running, final: bool = False) -> None:
+        """Turn what the trial appended to its metrics file into events (lock held).
+
+        ``final`` once the trial has ended: the rest is read, and a record cut short is a problem.
+        """
+        records, problems = run.reader.finish() if final else run.reader.poll()
         for i, record in enumerate(records):
             self._events.put(TrialEvent(METRIC, run.spec.trial_id, record, tuple(problems) if i == 0 else ()))
         if problems and not records:

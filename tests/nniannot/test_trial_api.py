@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -65,3 +66,84 @@ def test_inside_a_trial_parameters_in_metrics_out(tmp_path: Path) -> None:
     assert records[1].value == 0.1 or abs(records[1].value - 0.1) < 1e-6
     assert records[-1].value == {"default": 0.01, "epochs": 3}
     assert all(r.parameter_id == 4 for r in records)
+
+
+REFUSED = textwrap.dedent(
+    """
+    import decimal, math, sys
+    import numpy as np
+    sys.path.insert(0, sys.argv[1])  # the nni shim
+    import nni
+    import nniannot
+    from nniannot import annotation
+    from nniannot.errors import MetricError
+
+    calls = [
+        (nniannot.report_final_result, ...),
+        (nniannot.report_intermediate_result, "0.5"),
+        (annotation.report_final_result, None),
+        (annotation.report_intermediate_result, [0.1]),
+        (nni.report_final_result, {"loss": 1}),
+        (nni.report_intermediate_result, np.array([1.0, 2.0])),
+        (nniannot.report_final_result, 10 ** 400),
+        (nniannot.report_final_result, {"default": True}),
+    ]
+    for report, value in calls:
+        try:
+            report(value)
+        except MetricError as exc:
+            print(exc)
+        else:
+            print("accepted", repr(value))
+    nniannot.report_intermediate_result(math.nan)
+    nniannot.report_intermediate_result(decimal.Decimal("0.5"))
+    nniannot.report_final_result({"default": np.float32(0.25), "curve": (1, np.int64(2))})
+    """
+)
+
+
+def _refused(tmp_path: Path, env: dict[str, str]) -> list[str]:
+    script = tmp_path / "refused.py"
+    script.write_text(REFUSED)
+    shim = os.path.join(os.path.dirname(protocol.__file__), "shim")
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("NNI_")}
+    out = subprocess.run(
+        [sys.executable, str(script), shim], env={**clean, **env}, capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, out.stderr
+    return out.stdout.splitlines()
+
+
+EXPECTED_REFUSALS = [
+    "report_final_result(): a metric must be a number, or a dict with a numeric 'default' entry, "
+    "but got ellipsis (Ellipsis)",
+    "report_intermediate_result(): a metric must be a number, or a dict with a numeric 'default' entry, "
+    "but got str ('0.5')",
+    "report_final_result(): a metric must be a number, or a dict with a numeric 'default' entry, but got None",
+    "report_intermediate_result(): a metric must be a number, or a dict with a numeric 'default' entry, "
+    "but got list ([0.1])",
+    "report_final_result(): a dict metric needs a numeric 'default' entry (trials are ranked by it), "
+    "but got a dict with keys 'loss'",
+    "report_intermediate_result(): a metric must be a number, or a dict with a numeric 'default' entry, "
+    "but got ndarray (array([1., 2.]))",
+    "report_final_result(): a metric must be a number, or a dict with a numeric 'default' entry that fits in "
+    "a float (up to about 1.8e308), but got an int of 401 digits",
+    "report_final_result(): the 'default' entry of a dict metric must be a number, but got bool (True)",
+]
+
+
+def test_a_trial_is_told_at_the_call_when_a_value_is_not_a_metric(tmp_path: Path) -> None:
+    sys_dir = tmp_path / "trial"
+    sys_dir.mkdir()
+    protocol.write_parameter_file(str(sys_dir), {})
+    assert _refused(tmp_path, protocol.trial_environment("exp1", "T1", str(sys_dir), 0)) == EXPECTED_REFUSALS
+    records, problems = protocol.MetricReader(str(sys_dir / ".nni" / "metrics")).finish()
+    assert problems == []
+    assert [(r.kind, r.sequence) for r in records] == [("PERIODICAL", 0), ("PERIODICAL", 1), ("FINAL", 0)]
+    assert math.isnan(records[0].value)  # recorded as reported; the runner counts it as no usable result
+    assert records[1].value == 0.5
+    assert records[2].value == {"default": 0.25, "curve": [1, 2]}
+
+
+def test_standalone_refuses_the_same_values(tmp_path: Path) -> None:
+    assert _refused(tmp_path, {}) == EXPECTED_REFUSALS
