@@ -86,7 +86,7 @@ def run_single(launch: TrialLaunch, params: dict[str, Any]) -> SingleResult:
         code = subprocess.run(launch.command, cwd=launch.cwd, env=env, check=False).returncode
     except OSError as exc:
         raise ConfigError(f"cannot start {launch.command[0]!r}: {exc.strerror or exc}") from None
-    records, problems = protocol.MetricReader(os.path.join(trial_dir, protocol.METRICS_FILE)).poll()
+    records, problems = protocol.MetricReader(os.path.join(trial_dir, protocol.METRICS_FILE)).finish()
     inter = [r.value for r in records if r.kind == "PERIODICAL"]
     finals = [r.value for r in records if r.kind == "FINAL"]
     return SingleResult(code, trial_dir, inter, finals[0] if finals else None, problems)

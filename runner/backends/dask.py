@@ -181,16 +181,21 @@ class DaskBackend(Backend):
             trial.announced = True
             self._events.put(TrialEvent(STARTED, trial.spec.trial_id))
 
-    def _take_metrics(self, trial: _Trial, offset: int, data: bytes) -> None:
-        """Append the part of ``data`` (starting at byte ``offset``) not taken yet; emit its records."""
-        if offset > trial.received or offset + len(data) <= trial.received:
+    def _take_metrics(self, trial: _Trial, offset: int, data: bytes, final: bool = False) -> None:
+        """Append the part of ``data`` (starting at byte ``offset``) not taken yet; emit its records.
+
+        ``final`` with the attempt's whole file: the reader then reports a record the trial's end cut short.
+        """
+        if offset <= trial.received < offset + len(data):
+            new = data[trial.received - offset :]
+            if not self.shared_fs:
+                with open(trial.reader.path, "ab") as f:  # type: ignore[union-attr]
+                    f.write(new)
+            trial.received += len(new)
+        elif not final:
             return  # a gap (the result fills it) or nothing new
-        new = data[trial.received - offset :]
-        if not self.shared_fs:
-            with open(trial.reader.path, "ab") as f:  # type: ignore[union-attr]
-                f.write(new)
-        trial.received += len(new)
-        records, problems = trial.reader.poll()  # type: ignore[union-attr]
+        reader = trial.reader
+        records, problems = reader.finish() if final else reader.poll()  # type: ignore[union-attr]
         trial_id = trial.spec.trial_id
         if problems:
             self._events.put(TrialEvent(METRIC, trial_id, None, tuple(problems)))
@@ -240,7 +245,7 @@ class DaskBackend(Backend):
         else:
             self._mark_started(trial)
             self._keep_logs(trial, result)
-            self._take_metrics(trial, 0, result.get("metrics", b""))
+            self._take_metrics(trial, 0, result.get("metrics", b""), final=True)
             self._finish(trial, result.get("exit_code"), result.get("stderr_tail", ""))
 
     def _lost(self, trial: _Trial) -> None:

@@ -174,7 +174,10 @@ def test_faulty_trials_are_recorded_and_the_experiment_goes_on(tmp_path, cli, ho
     assert trials["garbage"].status == FAILED and "garbage" in trials["garbage"].message
     assert trials["nan"].status == FAILED and "finite" in trials["nan"].message
     assert trials["inf"].status == FAILED and "finite" in trials["inf"].message
-    assert trials["string"].status == FAILED and "number" in trials["string"].message
+    assert trials["string"].status == FAILED and "MetricError" in trials["string"].stderr_tail
+    assert "a metric must be a number, or a dict with a numeric 'default' entry, but got str ('high')" in (
+        trials["string"].stderr_tail
+    )
     assert trials["silent"].status == SUCCEEDED and trials["silent"].final is None
     assert trials["ok"].status == SUCCEEDED and trials["ok"].final_default == 1.0
 
