@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import ast
 import difflib
-from typing import TYPE_CHECKING
 
 from nniannot.transformer import render
+from nniannot.transformer.context import Context
 from nniannot.transformer.records import LAYER_FIELDS, LayerChoice, LayerSpec, MutableLayers
-
-if TYPE_CHECKING:
-    from nniannot.transformer.parse import Context
 
 
 def parse_mutable_layers(ctx: Context, call: ast.Call) -> MutableLayers | None:
