@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import difflib
 
+from nniannot.searchspace import bounds_problem
 from nniannot.transformer import render
 from nniannot.transformer.context import Context
 from nniannot.transformer.records import NUMERIC_SAMPLERS, SAMPLERS, Option, Sampler
@@ -106,32 +107,6 @@ class SamplerParser:
             self.ctx.error(node, f"`nni.{kind}`: {problem}")
             return None
         return Sampler(kind, key, loc, named, numbers=tuple(numbers))  # type: ignore[arg-type]
-
-
-def bounds_problem(kind: str, numbers: list[float]) -> str | None:
-    """The rule a numeric sampler's arguments break, stated with the values (None if they are fine).
-
-    The same rules as :mod:`nniannot.searchspace` applies to NNI JSON; checked here without importing it,
-    which keeps ``ss_gen`` fast.
-    """
-    first, second = numbers[0], numbers[1]
-    q = numbers[2] if len(numbers) == 3 else None
-    if kind == "randint":
-        if not (float(first).is_integer() and float(second).is_integer()):
-            return f"`lower` and `upper` must be integers, but got lower={first}, upper={second}"
-        if first >= second:
-            return f"`lower < upper` must hold, but got lower={first}, upper={second} (upper is exclusive)"
-    elif "normal" in kind:
-        if second <= 0:
-            return f"`sigma > 0` must hold, but got sigma={second}"
-    else:
-        if first >= second:
-            return f"`low < high` must hold, but got low={first}, high={second}"
-        if "log" in kind and first <= 0:
-            return f"`0 < low` must hold, but got low={first} (a log scale needs positive bounds)"
-    if q is not None and q <= 0:
-        return f"`q > 0` must hold, but got q={q}"
-    return None
 
 
 def trial_expr(sampler: Sampler) -> str:
