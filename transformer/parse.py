@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import re
 
 from nniannot.errors import Diagnostic
 from nniannot.transformer import render
@@ -27,6 +28,8 @@ from nniannot.transformer.records import (
 from nniannot.transformer.samplers import SamplerParser
 from nniannot.transformer.source import Source
 
+_NAME = re.compile(r"nni\.(\w*)")
+
 
 def parse_site(source: Source, site: Site, module: str, diagnostics: list[Diagnostic]) -> Annotation:
     """Parse one annotation site; errors go to ``diagnostics`` and leave ``record`` None."""
@@ -43,6 +46,11 @@ def parse_site(source: Source, site: Site, module: str, diagnostics: list[Diagno
 
 
 def _call(ctx: Context) -> ast.Call | None:
+    # The name first: an unknown annotation is reported as such even when its arguments do not parse.
+    named = _NAME.match(ctx.expr_text)
+    if named is not None and named.group(1) not in ANNOTATIONS:
+        ctx.error(ctx.loc_at(1, 0), _unknown_message(named.group(0), named.group(1)))
+        return None
     try:
         tree = ast.parse(ctx.expr_text)
     except SyntaxError as exc:
@@ -122,6 +130,15 @@ def _function_choice(ctx: Context, call: ast.Call) -> Record | None:
     name_node = _name_keyword(ctx, call, "function_choice")
     if not call.args:
         ctx.error(call, "`@nni.function_choice` needs one or more candidate calls, e.g. `relu(x), tanh(x)`")
+        return None
+    for arg in call.args:
+        if type(arg) is not ast.Call:
+            ctx.error(
+                arg,
+                "each candidate of `@nni.function_choice` is a call such as `relu(x)` (the calls of the "
+                f"next statement equal to it are chosen among), but got `{ast.unparse(arg)}`",
+            )
+    if ctx.failed:
         return None
     if name_node is None:
         return None

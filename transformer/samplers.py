@@ -72,6 +72,8 @@ class SamplerParser:
         for arg in node.args:
             kind = sampler_kind(arg)
             if kind is None:
+                if self._holds_a_sampler(arg):
+                    continue
                 options.append(Option(render.label_of(arg, '\n"'), render.code(arg)))
                 continue
             nested = self._sampler(arg, kind, None)  # type: ignore[arg-type]
@@ -80,6 +82,21 @@ class SamplerParser:
         if len(options) != len(node.args):
             return None
         return Sampler("choice", key, loc, named, options=tuple(options))  # type: ignore[arg-type]
+
+    def _holds_a_sampler(self, option: ast.expr) -> bool:
+        """Report a sampler call buried inside an option: the trial could not evaluate it (no ``nni``)."""
+        inner = next((n for n in ast.walk(option) if sampler_kind(n) is not None), None)
+        if inner is None:
+            return False
+        shown = ast.unparse(inner)
+        self.ctx.error(
+            inner,
+            f"`{shown}` is inside an option of `nni.choice`, where nothing samples it: only an option "
+            f"that is itself a sampler call becomes a parameter. Make it an option of its own "
+            f"(`nni.choice(..., {shown})`) or give it its own `@nni.variable`; nested choices "
+            '(`{"_name": ...}` options) are not written in annotations',
+        )
+        return True
 
     def _numeric(self, node: ast.Call, kind: str, key: str, loc: object, named: bool) -> Sampler | None:
         names = NUMERIC_SAMPLERS[kind]
