@@ -113,3 +113,64 @@ def test_ss_gen_and_expand_stop_at_a_sampler_inside_a_dict_option(tmp_path: Path
     result = CliRunner().invoke(main, [command, str(tmp_path / "train.py")])
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert ":1:42: error: `nni.uniform(0.5, 0.99)` is inside an option of `nni.choice`" in result.stderr
+
+
+LATIN1 = "x = 'caf\u00e9'\n'''@nni.variable(nni.choice(1, 2), name=a)'''\na = 1\n".encode("latin-1")
+
+
+def test_bytes_that_are_not_utf8_are_located_by_the_library_call() -> None:
+    result = transform(LATIN1)
+    [error] = result.errors
+    assert (error.line, error.col) == (1, 9)
+    assert error.message.startswith("byte 0xe9 at line 1, byte 9 of the line, is not valid UTF-8")
+    assert "Python source is UTF-8 unless it declares another encoding" in error.message
+    assert "# -*- coding: latin-1 -*-" in error.message
+
+
+def test_a_declared_encoding_is_honoured_and_a_wrong_one_named() -> None:
+    declared = transform(b"# -*- coding: latin-1 -*-\n" + LATIN1)
+    assert declared.ok and declared.search_space == {"train/a/choice": {"_type": "choice", "_value": [1, 2]}}
+    [wrong] = transform(b"# coding: ascii\n" + LATIN1).errors
+    assert (wrong.line, wrong.col) == (2, 9)
+    assert "is not valid ascii" in wrong.message and "declares `ascii` on line 1" in wrong.message
+    [unknown] = transform(b"# coding: klingon\nx = 1\n").errors
+    assert (unknown.line, unknown.message) == (
+        1,
+        "line 1 declares the encoding `klingon`, which Python does not know; "
+        "name a known one such as `utf-8` or `latin-1`",
+    )
+
+
+def test_expand_locates_a_byte_that_is_not_utf8(tmp_path: Path) -> None:
+    script = tmp_path / "train.py"
+    script.write_bytes(LATIN1)
+    result = CliRunner().invoke(main, ["expand", str(script)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.stderr.splitlines()[:3] == [
+        f"{script}:1:9: error: " + transform(LATIN1).errors[0].message,
+        "    x = 'caf\ufffd'",
+        "            ^",
+    ]
+
+
+DEEP = "'''@nni.variable(nni.choice(" + "+".join(["1"] * 50_000) + ", 2), name=x)'''\nx = 1\n"
+DEEP_CANDIDATE = "'''@nni.function_choice(f(" + "+".join(["1"] * 3_000) + "), name=g)'''\ny = 2\n"
+
+
+@pytest.mark.parametrize("source", [DEEP, DEEP_CANDIDATE], ids=["50000-terms", "3000-terms"])
+def test_an_annotation_too_deep_for_python_is_a_located_error(source: str) -> None:
+    result = transform("x = 0\n" + source)
+    [error] = result.errors
+    assert (error.line, error.col) == (2, 5)
+    assert "nests too deeply to be analysed" in error.message
+    assert len(error.format()) < 1_000  # the shown line is cut short after the caret
+
+
+@pytest.mark.parametrize("command", ["ss_gen", "expand"])
+def test_ss_gen_and_expand_report_a_too_deep_annotation_without_a_traceback(
+    tmp_path: Path, command: str
+) -> None:
+    (tmp_path / "train.py").write_text(DEEP)
+    result = CliRunner().invoke(main, [command, str(tmp_path / "train.py")])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert ":1:5: error: this annotation (or the statement it annotates) nests too deeply" in result.stderr
