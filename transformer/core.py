@@ -14,6 +14,7 @@ from nniannot.transformer.records import Annotation
 from nniannot.transformer.rewrite import annotation_edits
 from nniannot.transformer.source import Edit, Source, decode
 from nniannot.transformer.space import SpaceBuilder, add_annotation
+from nniannot.transformer.strays import find_strays
 from nniannot.transformer.targets import APPLIES_TO_NEXT, check_target
 
 
@@ -76,14 +77,15 @@ def analyze(source: str | bytes, module: str, path: str, need_tree: bool = True)
     except (ValueError, RecursionError, MemoryError) as exc:
         return TransformResult({}, source, [src.diagnostic(1, 1, f"cannot parse the file: {exc}")], False)
     sites, imports = locate.find(tree)
-    result = TransformResult({}, source, [], bool(sites), imports, tree)
+    result = TransformResult({}, source, find_strays(src, tree, sites), bool(sites), imports, tree)
     if sites:
         _expand(src, sites, module, result)
+    result.diagnostics.sort(key=lambda d: (d.line, d.col))
     return result
 
 
 def _expand(src: Source, sites: list[locate.Site], module: str, result: TransformResult) -> None:
-    diagnostics: list[Diagnostic] = []
+    diagnostics = result.diagnostics
     builder = SpaceBuilder()
     owned: list[tuple[Edit, Annotation]] = []
     for site in sites:
@@ -95,8 +97,6 @@ def _expand(src: Source, sites: list[locate.Site], module: str, result: Transfor
             loc = Context(src, site, module, diagnostics).loc_at(1, 0)
             diagnostics.append(src.diagnostic(loc.line, loc.col, _TOO_DEEP))
     diagnostics.extend(_overlaps(src, owned))
-    diagnostics.sort(key=lambda d: (d.line, d.col))
-    result.diagnostics = diagnostics
     result.search_space = builder.space
     if not any(d.is_error for d in diagnostics):
         result.code = src.apply([e for e, _ in owned])

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -174,3 +177,106 @@ def test_ss_gen_and_expand_report_a_too_deep_annotation_without_a_traceback(
     result = CliRunner().invoke(main, [command, str(tmp_path / "train.py")])
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert ":1:5: error: this annotation (or the statement it annotates) nests too deeply" in result.stderr
+
+
+def _warnings(source: str) -> list[tuple[int, int, str]]:
+    result = transform(source)
+    assert result.ok and result.code == source
+    return [(w.line, w.col, w.message) for w in result.warnings]
+
+
+def test_a_string_without_the_at_sign_is_said_to_be_inert() -> None:
+    [(line, col, message)] = _warnings("x = 0\n'''nni.variable(nni.choice(1, 2), name=a)'''\na = 1\n")
+    assert (line, col) == (2, 1)
+    assert message == (
+        "this string is inert: it reads like `@nni.variable(...)`, but an annotation starts with `@nni.`; "
+        "write `'''@nni.variable(...)'''` to make it one"
+    )
+
+
+def test_ordinary_strings_and_docstrings_get_no_warning() -> None:
+    source = (
+        "\"\"\"How to tune: write '''@nni.variable(nni.choice(1, 2), name=a)''' above `a = 1`.\"\"\"\n"
+        "# '''@nni.variable(nni.choice(1, 2), name=b)''' (switched off)\n"
+        "print('@nni.variable is how it is spelled', 'nni.variable is the runtime')\n"
+        "'''nni.variables are read from the trial'''\n"
+    )
+    assert _warnings(source) == []
+
+
+NOT_A_STATEMENT = "this string looks like an annotation but is not one: an annotation is a string statement"
+
+
+@pytest.mark.parametrize(
+    ("source", "col"),
+    [
+        ("f = lambda: '''@nni.report_final_result(1)'''\n", 13),
+        ("xs = ['@nni.report_intermediate_result(1)' for i in range(3)]\n", 7),
+        ("run('''@nni.variable(nni.choice(1, 2), name=a)''')\n", 5),
+        ("a = '''@nni.variable(nni.choice(1, 2), name=a)'''\n", 5),
+        ("if x:\n    pass\nelif y == '@nni.get_next_parameter()':\n    pass\n", 11),
+        ("def f(x=[f'@nni.report_final_result({v})' for v in w]):\n    pass\n", 10),
+    ],
+)
+def test_an_annotation_inside_an_expression_is_said_not_to_be_a_statement(source: str, col: int) -> None:
+    [(line, got_col, message)] = _warnings(source)
+    assert (line, got_col) == (source[: source.index("@nni.")].count("\n") + 1, col)
+    assert message.startswith(NOT_A_STATEMENT)
+
+
+def test_an_f_string_or_bytes_statement_is_said_not_to_be_an_annotation() -> None:
+    source = "acc = 1\nf'''@nni.report_final_result({acc})'''\nb'''@nni.report_final_result(1)'''\n"
+    assert [(line, message.split(";")[0]) for line, _, message in _warnings(source)] == [
+        (2, "an f-string is not an annotation (its text is only known when the script runs)"),
+        (3, "a bytes literal is not an annotation"),
+    ]
+
+
+def test_the_warnings_stand_beside_real_annotations() -> None:
+    source = (
+        "'''@nni.variable(nni.choice(1, 2), name=a)'''\na = 1\n"
+        "g = lambda: '''@nni.report_final_result(a)'''\n"
+        "'''@nni.report_final_result(a)'''\n"
+    )
+    result = transform(source)
+    assert result.ok and result.search_space == {"train/a/choice": {"_type": "choice", "_value": [1, 2]}}
+    assert [(w.line, w.message.startswith(NOT_A_STATEMENT)) for w in result.warnings] == [(3, True)]
+
+
+def test_ss_gen_prints_the_warning_compiler_style(tmp_path: Path) -> None:
+    (tmp_path / "train.py").write_text(
+        "'''@nni.variable(nni.choice(1, 2), name=a)'''\na = 1\n'''nni.report_final_result(a)'''\n"
+    )
+    result = CliRunner().invoke(main, ["ss_gen", str(tmp_path / "train.py")])
+    assert result.exit_code == 0
+    assert (
+        ":3:1: warning: this string is inert: it reads like `@nni.report_final_result(...)`" in result.stderr
+    )
+
+
+def test_a_file_whose_only_annotations_report_has_annotations_and_reports(tmp_path: Path) -> None:
+    source = (
+        "'''@nni.get_next_parameter()'''\n"
+        "for step in range(2):\n"
+        "    '''@nni.report_intermediate_result(step / 2)'''\n"
+        "'''@nni.report_final_result({'default': 0.5, 'loss': 1})'''\n"
+    )
+    result = transform(source)
+    assert result.ok and result.has_annotations and result.search_space == {}
+    script = tmp_path / "train.py"
+    script.write_text(source)
+    expanded = CliRunner().invoke(main, ["expand", str(script)])
+    assert expanded.exit_code == 0 and expanded.stdout == result.code != source
+    assert "no annotations" not in expanded.stderr
+    trial = tmp_path / "trial"
+    trial.mkdir()
+    (trial / "parameter.cfg").write_text('{"parameter_id": 0, "parameters": {}}')
+    (tmp_path / "expanded.py").write_text(result.code)
+    env = {**os.environ, "NNI_PLATFORM": "local", "NNI_SYS_DIR": str(trial), "NNI_TRIAL_JOB_ID": "T1"}
+    env.update(NNI_EXP_ID="E1", NNI_OUTPUT_DIR=str(trial), NNI_TRIAL_SEQ_ID="0")
+    done = subprocess.run(
+        [sys.executable, str(tmp_path / "expanded.py")], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    metrics = (trial / ".nni" / "metrics").read_text()
+    assert metrics.count('"PERIODICAL"') == 2 and metrics.count('"FINAL"') == 1
