@@ -7,7 +7,11 @@ Every import counts, wherever it stands: module level, inside a function, or und
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 import nniannot.transformer
 
@@ -57,3 +61,19 @@ def test_the_transformer_modules_have_no_import_cycle() -> None:
 
 def test_the_cycle_finder_sees_a_cycle() -> None:
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == [["a", "b", "c", "a"]]
+
+
+@pytest.mark.parametrize("command", ["ss_gen", "expand"])
+def test_ss_gen_and_expand_do_not_import_libcst(tmp_path: Path, command: str) -> None:
+    (tmp_path / "train.py").write_text("'''@nni.variable(nni.choice(1, 2), name=a)'''\na = 1\n")
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "nniannot", command, "train.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    imported = [line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if "|" in line]
+    assert "nniannot.transformer.core" in imported
+    assert not [name for name in imported if name.split(".")[0] == "libcst"]
