@@ -214,6 +214,9 @@ class RandInt(Param):
         return rng.randrange(self.low, self.high)
 
 
+# The concrete numeric types below add no fields, so they inherit the frozen dataclass methods of
+# their base instead of being dataclasses themselves: generating those methods again for each of them
+# was most of the cost of importing this module, which `ss_gen` and every tuner pay.
 @dataclass(frozen=True)
 class _Bounded(Param):
     low: float = 0.0
@@ -237,23 +240,19 @@ class _Bounded(Param):
         return x
 
 
-@dataclass(frozen=True)
 class Uniform(_Bounded):
     type_name: ClassVar[str] = "uniform"
 
 
-@dataclass(frozen=True)
 class QUniform(_Bounded):
     type_name: ClassVar[str] = "quniform"
 
 
-@dataclass(frozen=True)
 class LogUniform(_Bounded):
     type_name: ClassVar[str] = "loguniform"
     log: ClassVar[bool] = True
 
 
-@dataclass(frozen=True)
 class QLogUniform(_Bounded):
     type_name: ClassVar[str] = "qloguniform"
     log: ClassVar[bool] = True
@@ -282,23 +281,19 @@ class _Gaussian(Param):
         return x
 
 
-@dataclass(frozen=True)
 class Normal(_Gaussian):
     type_name: ClassVar[str] = "normal"
 
 
-@dataclass(frozen=True)
 class QNormal(_Gaussian):
     type_name: ClassVar[str] = "qnormal"
 
 
-@dataclass(frozen=True)
 class LogNormal(_Gaussian):
     type_name: ClassVar[str] = "lognormal"
     log: ClassVar[bool] = True
 
 
-@dataclass(frozen=True)
 class QLogNormal(_Gaussian):
     type_name: ClassVar[str] = "qlognormal"
     log: ClassVar[bool] = True
