@@ -110,19 +110,17 @@ def decode(data: bytes, path: str) -> tuple[str, Diagnostic | None]:
     body, base = (data[len(_BOM) :], len(_BOM)) if data.startswith(_BOM) else (data, 0)
     encoding, declared_on = _declared(body)
     try:
-        codecs.lookup(encoding)
-    except LookupError:
-        text = body.decode("utf-8", "replace")
-        message = (
-            f"line {declared_on} declares the encoding `{encoding}`, which Python does not know; "
-            "name a known one such as `utf-8` or `latin-1`"
-        )
-        return text, Source(text, path).diagnostic(declared_on, 1, message)
-    try:
         return body.decode(encoding), None
     except UnicodeDecodeError as exc:
         text = body.decode(encoding, "replace")
         return text, _undecodable(body, exc, encoding, declared_on, path, base)
+    except LookupError:  # not a codec at all, or one that does not make text (`rot13`, `hex`)
+        text = body.decode("utf-8", "replace")
+        message = (
+            f"line {declared_on} declares the encoding `{encoding}`, which is not a text encoding Python "
+            "knows; name one such as `utf-8` or `latin-1`"
+        )
+        return text, Source(text, path).diagnostic(declared_on, 1, message)
 
 
 def _declared(data: bytes) -> tuple[str, int]:
@@ -158,7 +156,7 @@ def _undecodable(
             "save the file as UTF-8, or declare its encoding on line 1 or 2, e.g. `# -*- coding: latin-1 -*-`"
         )
     message = (
-        f"byte 0x{body[exc.start]:02x} at line {line}, byte {byte_col + 1} of the line, is not valid {name} "
+        f"byte 0x{body[min(exc.start, len(body) - 1)]:02x} at line {line}, byte {byte_col + 1} of the line, is not valid {name} "
         f"({exc.reason}); {expected}: {fix}"
     )
     shown = _clipped(raw.decode(encoding, "replace").rstrip("\r\n"), col)
