@@ -20,7 +20,12 @@ from nniannot.transformer.targets import APPLIES_TO_NEXT, check_target
 
 @dataclass
 class TransformResult:
-    """What one file gives. ``code`` equals the source when there is nothing to rewrite or on errors."""
+    """What one file gives.
+
+    ``code`` equals the source text (decoded, when bytes were given) when there is nothing to rewrite or
+    on errors. ``has_annotations`` is True as soon as the file holds one annotation of any kind, also
+    when all of them only report or fetch parameters (the rewritten code then reports).
+    """
 
     search_space: dict[str, Any]
     code: str
