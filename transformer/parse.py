@@ -29,6 +29,9 @@ from nniannot.transformer.samplers import SamplerParser
 from nniannot.transformer.source import Source
 
 _NAME = re.compile(r"nni\.(\w*)")
+# What a function-choice candidate may be: a call, or an expression that can name a function. A literal
+# (`1`, `"relu"`) or arithmetic is never one, so such a candidate is a mistake, not a choice.
+_FUNCTION_LIKE = (ast.Call, ast.Name, ast.Attribute, ast.Subscript, ast.Lambda)
 
 
 def parse_site(source: Source, site: Site, module: str, diagnostics: list[Diagnostic]) -> Annotation:
@@ -132,11 +135,11 @@ def _function_choice(ctx: Context, call: ast.Call) -> Record | None:
         ctx.error(call, "`@nni.function_choice` needs one or more candidate calls, e.g. `relu(x), tanh(x)`")
         return None
     for arg in call.args:
-        if type(arg) is not ast.Call:
+        if type(arg) not in _FUNCTION_LIKE:
             ctx.error(
                 arg,
-                "each candidate of `@nni.function_choice` is a call such as `relu(x)` (the calls of the "
-                f"next statement equal to it are chosen among), but got `{ast.unparse(arg)}`",
+                "each candidate of `@nni.function_choice` is a function call such as `relu(x)` or a "
+                f"function such as `math.tanh`, but got `{ast.unparse(arg)}`",
             )
     if ctx.failed:
         return None

@@ -83,12 +83,18 @@ def test_a_sampler_as_an_option_of_its_own_is_still_fine() -> None:
     assert result.ok and "train/__line1/uniform" in result.search_space
 
 
-def test_function_choice_candidates_must_be_calls() -> None:
-    result = transform(f"{A}function_choice(1, g(x), k, name=f)'''\ny = g(x)\n")
-    assert [(e.line, e.col) for e in result.errors] == [(1, 25), (1, 34)]
-    assert "candidate of `@nni.function_choice` is a call such as `relu(x)`" in result.errors[0].message
-    assert result.errors[0].message.endswith("but got `1`")
-    assert result.errors[1].message.endswith("but got `k`")
+def test_function_choice_candidates_must_be_calls_or_functions() -> None:
+    result = transform(f"{A}function_choice(1, g(x), 'k', [h], name=f)'''\ny = g(x)\n")
+    assert [(e.line, e.col) for e in result.errors] == [(1, 25), (1, 34), (1, 39)]
+    rule = "candidate of `@nni.function_choice` is a function call such as `relu(x)` or a function"
+    assert all(rule in e.message for e in result.errors)
+    assert [e.message.rsplit("but got ", 1)[1] for e in result.errors] == ["`1`", "`'k'`", "`[h]`"]
+
+
+def test_functions_themselves_are_candidates_too() -> None:
+    result = transform(f"{A}function_choice(math.tanh, relu, acts['elu'], name=a)'''\na = math.tanh\n")
+    assert result.ok
+    assert result.search_space["train/a/function_choice"]["_value"] == ["math.tanh", "relu", "acts['elu']"]
 
 
 @pytest.mark.parametrize(
