@@ -11,14 +11,17 @@ Standard library only: trials import this module.
 from __future__ import annotations
 
 import math
-import random
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from nniannot.errors import SearchSpaceError
 
+if TYPE_CHECKING:
+    import random  # only the type of the generators callers pass in
+
 __all__ = [
+    "NUMERIC_ARGUMENTS",
     "Choice",
     "Layer",
     "LogNormal",
@@ -34,9 +37,64 @@ __all__ = [
     "RandInt",
     "SearchSpace",
     "Uniform",
+    "bounds_problem",
+    "layer_size_problem",
     "quantize",
     "short_names",
 ]
+
+
+NUMERIC_ARGUMENTS: dict[str, tuple[str, ...]] = {
+    "randint": ("lower", "upper"),
+    "uniform": ("low", "high"),
+    "quniform": ("low", "high", "q"),
+    "loguniform": ("low", "high"),
+    "qloguniform": ("low", "high", "q"),
+    "normal": ("mu", "sigma"),
+    "qnormal": ("mu", "sigma", "q"),
+    "lognormal": ("mu", "sigma"),
+    "qlognormal": ("mu", "sigma", "q"),
+}
+"""The arguments of every numeric type, in order: the ``_value`` list of NNI JSON, the sampler's arity."""
+
+
+def bounds_problem(type_: str, numbers: Sequence[float]) -> str | None:
+    """The rule that a numeric type's arguments break, stated with the values; None if they are fine.
+
+    The one statement of these rules: search-space files (:func:`parse_param`) and annotations (the
+    transformer, which adds the place in the file) both ask it. ``numbers`` has the arity of
+    :data:`NUMERIC_ARGUMENTS` for ``type_``.
+    """
+    first, second = numbers[0], numbers[1]
+    if type_ == "randint":
+        for name, x in (("lower", first), ("upper", second)):
+            if not float(x).is_integer():
+                return f"`{name}` must be an integer, but got {name}={x}"
+        if first >= second:
+            return f"`lower < upper` must hold, but got lower={first}, upper={second} (upper is exclusive)"
+    elif "normal" in type_:
+        if second <= 0:
+            return f"`sigma > 0` must hold, but got sigma={second}"
+    else:
+        if first >= second:
+            return f"`low < high` must hold, but got low={first}, high={second}"
+        if "log" in type_ and first <= 0:
+            return f"`0 < low` must hold, but got low={first} (a log scale needs positive bounds)"
+    if len(numbers) == 3 and numbers[2] <= 0:
+        return f"`q > 0` must hold, but got q={numbers[2]}"
+    return None
+
+
+def layer_size_problem(size: int | tuple[int, int], optional_count: int) -> str | None:
+    """The rule a mutable layer's ``optional_input_size`` breaks, with the values; None if it is fine."""
+    low, high = (size, size) if isinstance(size, int) else size
+    if 0 <= low <= high <= optional_count:
+        return None
+    shown = size if isinstance(size, int) else list(size)
+    return (
+        "`0 <= min <= max <= len(optional_inputs)` must hold for `optional_input_size`, but got "
+        f"optional_input_size={shown} with {optional_count} optional input(s)"
+    )
 
 
 def _is_number(x: Any) -> bool:
@@ -55,11 +113,6 @@ def _numbers(key: str, type_: str, value: Any, names: tuple[str, ...]) -> list[f
                 f"search space key {key!r}: `{type_}` needs a finite number for {name}, but got {x!r}"
             )
     return list(value)
-
-
-def _require(ok: bool, key: str, rule: str, got: str) -> None:
-    if not ok:
-        raise SearchSpaceError(f"search space key {key!r}: `{rule}` must hold, but got {got}")
 
 
 def quantize(x: float, q: float) -> float:
@@ -161,6 +214,9 @@ class RandInt(Param):
         return rng.randrange(self.low, self.high)
 
 
+# The concrete numeric types below add no fields, so they inherit the frozen dataclass methods of
+# their base instead of being dataclasses themselves: generating those methods again for each of them
+# was most of the cost of importing this module, which `ss_gen` and every tuner pay.
 @dataclass(frozen=True)
 class _Bounded(Param):
     low: float = 0.0
@@ -184,23 +240,19 @@ class _Bounded(Param):
         return x
 
 
-@dataclass(frozen=True)
 class Uniform(_Bounded):
     type_name: ClassVar[str] = "uniform"
 
 
-@dataclass(frozen=True)
 class QUniform(_Bounded):
     type_name: ClassVar[str] = "quniform"
 
 
-@dataclass(frozen=True)
 class LogUniform(_Bounded):
     type_name: ClassVar[str] = "loguniform"
     log: ClassVar[bool] = True
 
 
-@dataclass(frozen=True)
 class QLogUniform(_Bounded):
     type_name: ClassVar[str] = "qloguniform"
     log: ClassVar[bool] = True
@@ -229,23 +281,19 @@ class _Gaussian(Param):
         return x
 
 
-@dataclass(frozen=True)
 class Normal(_Gaussian):
     type_name: ClassVar[str] = "normal"
 
 
-@dataclass(frozen=True)
 class QNormal(_Gaussian):
     type_name: ClassVar[str] = "qnormal"
 
 
-@dataclass(frozen=True)
 class LogNormal(_Gaussian):
     type_name: ClassVar[str] = "lognormal"
     log: ClassVar[bool] = True
 
 
-@dataclass(frozen=True)
 class QLogNormal(_Gaussian):
     type_name: ClassVar[str] = "qlognormal"
     log: ClassVar[bool] = True
@@ -379,6 +427,7 @@ class SearchSpace:
 
 _BOUNDED = {"uniform": Uniform, "quniform": QUniform, "loguniform": LogUniform, "qloguniform": QLogUniform}
 _GAUSSIAN = {"normal": Normal, "qnormal": QNormal, "lognormal": LogNormal, "qlognormal": QLogNormal}
+_NUMERIC: dict[str, type[Param]] = {**_BOUNDED, **_GAUSSIAN}
 TYPES = ("choice", "randint", *_BOUNDED, *_GAUSSIAN, "mutable_layer")
 
 
@@ -394,31 +443,15 @@ def parse_param(key: str, spec: Any) -> Param:
     type_, value = spec["_type"], spec["_value"]
     if type_ == "choice":
         return _parse_choice(key, value)
-    if type_ == "randint":
-        low, high = _numbers(key, type_, value, ("lower", "upper"))
-        for name, x in (("lower", low), ("upper", high)):
-            if not float(x).is_integer():
-                raise SearchSpaceError(
-                    f"search space key {key!r}: `randint` {name} must be an integer, got {x!r}"
-                )
-        _require(low < high, key, "lower < upper", f"lower={low}, upper={high} (upper is exclusive)")
-        return RandInt(key, int(low), int(high))
-    if type_ in _BOUNDED:
-        names = ("low", "high", "q") if type_.startswith("q") else ("low", "high")
-        nums = _numbers(key, type_, value, names)
-        _require(nums[0] < nums[1], key, "low < high", f"low={nums[0]}, high={nums[1]}")
-        if "log" in type_:
-            _require(nums[0] > 0, key, "0 < low", f"low={nums[0]} (a log scale needs positive bounds)")
-        if len(nums) == 3:
-            _require(nums[2] > 0, key, "q > 0", f"q={nums[2]}")
-        return _BOUNDED[type_](key, nums[0], nums[1], nums[2] if len(nums) == 3 else None)
-    if type_ in _GAUSSIAN:
-        names = ("mu", "sigma", "q") if type_.startswith("q") else ("mu", "sigma")
-        nums = _numbers(key, type_, value, names)
-        _require(nums[1] > 0, key, "sigma > 0", f"sigma={nums[1]}")
-        if len(nums) == 3:
-            _require(nums[2] > 0, key, "q > 0", f"q={nums[2]}")
-        return _GAUSSIAN[type_](key, nums[0], nums[1], nums[2] if len(nums) == 3 else None)
+    if type_ in NUMERIC_ARGUMENTS:
+        nums = _numbers(key, type_, value, NUMERIC_ARGUMENTS[type_])
+        problem = bounds_problem(type_, nums)
+        if problem:
+            raise SearchSpaceError(f"search space key {key!r}: `{type_}`: {problem}")
+        if type_ == "randint":
+            return RandInt(key, int(nums[0]), int(nums[1]))
+        q = nums[2] if len(nums) == 3 else None
+        return _NUMERIC[type_](key, nums[0], nums[1], q)  # type: ignore[call-arg]
     if type_ == "mutable_layer":
         return _parse_mutable(key, value)
     raise SearchSpaceError(
@@ -486,21 +519,14 @@ def _parse_mutable(key: str, value: Any) -> MutableLayer:
             and all(isinstance(s, int) and not isinstance(s, bool) for s in size)
         ):
             size = (size[0], size[1])
-            low, high = size
-        elif isinstance(size, int) and not isinstance(size, bool):
-            low = high = size
-        else:
+        elif not isinstance(size, int) or isinstance(size, bool):
             raise SearchSpaceError(
                 f"search space key {key!r}: layer {name!r} `optional_input_size` must be an int or [min, max], "
                 f"got {size!r}"
             )
-        _require(
-            0 <= low <= high <= len(optional),
-            key,
-            "0 <= min <= max <= len(optional_inputs)",
-            f"optional_input_size={list(size) if isinstance(size, tuple) else size} "
-            f"with {len(optional)} optional input(s) (layer {name!r})",
-        )
+        problem = layer_size_problem(size, len(optional))
+        if problem:
+            raise SearchSpaceError(f"search space key {key!r}: layer {name!r}: {problem}")
         layers.append(Layer(str(name), choices, optional, size, fixed))
     return MutableLayer(key, tuple(layers))
 

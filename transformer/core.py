@@ -8,17 +8,24 @@ from typing import Any
 
 from nniannot.errors import Diagnostic
 from nniannot.transformer import locate
+from nniannot.transformer.context import Context
 from nniannot.transformer.parse import parse_site
 from nniannot.transformer.records import Annotation
 from nniannot.transformer.rewrite import annotation_edits
-from nniannot.transformer.source import Edit, Source
+from nniannot.transformer.source import Edit, Source, decode
 from nniannot.transformer.space import SpaceBuilder, add_annotation
+from nniannot.transformer.strays import find_strays
 from nniannot.transformer.targets import APPLIES_TO_NEXT, check_target
 
 
 @dataclass
 class TransformResult:
-    """What one file gives. ``code`` equals the source when there is nothing to rewrite or on errors."""
+    """What one file gives.
+
+    ``code`` equals the source text (decoded, when bytes were given) when there is nothing to rewrite or
+    on errors. ``has_annotations`` is True as soon as the file holds one annotation of any kind, also
+    when all of them only report or fetch parameters (the rewritten code then reports).
+    """
 
     search_space: dict[str, Any]
     code: str
@@ -41,19 +48,28 @@ class TransformResult:
         return [d for d in self.diagnostics if not d.is_error]
 
 
-def transform(source: str, module: str = "train", path: str = "train.py") -> TransformResult:
-    """Parse the annotations of one file; never raises for bad annotations or bad Python.
+def transform(source: str | bytes, module: str = "train", path: str = "train.py") -> TransformResult:
+    """Parse the annotations of one file; never raises, whatever the file holds.
+
+    Bad annotations, bad Python, bytes that do not decode and expressions too deep to analyse are all
+    diagnostics of the result.
 
     Args:
-        source: the file's text.
+        source: the file's text, or its bytes (decoded as Python would: BOM, coding line, else UTF-8).
         module: its dotted module name relative to the code directory (the first part of every key).
         path: the name shown in diagnostics.
     """
-    return analyze(source, module, path, need_tree="@nni." in source)
+    if isinstance(source, bytes):
+        return analyze(source, module, path, need_tree=b"nni." in source)
+    return analyze(source, module, path, need_tree="nni." in source)
 
 
-def analyze(source: str, module: str, path: str, need_tree: bool = True) -> TransformResult:
+def analyze(source: str | bytes, module: str, path: str, need_tree: bool = True) -> TransformResult:
     """Like :func:`transform`; with ``need_tree`` the file is parsed even without annotations (imports)."""
+    if isinstance(source, bytes):
+        source, problem = decode(source, path)
+        if problem is not None:
+            return TransformResult({}, source, [problem], "@nni." in source)
     if not need_tree:
         return TransformResult({}, source, [], False)
     src = Source(source, path)
@@ -66,37 +82,57 @@ def analyze(source: str, module: str, path: str, need_tree: bool = True) -> Tran
     except (ValueError, RecursionError, MemoryError) as exc:
         return TransformResult({}, source, [src.diagnostic(1, 1, f"cannot parse the file: {exc}")], False)
     sites, imports = locate.find(tree)
-    result = TransformResult({}, source, [], bool(sites), imports, tree)
+    result = TransformResult({}, source, find_strays(src, tree, sites), bool(sites), imports, tree)
     if sites:
         _expand(src, sites, module, result)
+    result.diagnostics.sort(key=lambda d: (d.line, d.col))
     return result
 
 
 def _expand(src: Source, sites: list[locate.Site], module: str, result: TransformResult) -> None:
-    diagnostics: list[Diagnostic] = []
+    diagnostics = result.diagnostics
     builder = SpaceBuilder()
     owned: list[tuple[Edit, Annotation]] = []
     for site in sites:
-        annotation = parse_site(src, site, module, diagnostics)
-        matches: list[ast.expr] = []
-        if annotation.kind in APPLIES_TO_NEXT:
-            message, matches = check_target(src, annotation)
-            if message:
-                loc = annotation.loc
-                diagnostics.append(src.diagnostic(loc.line, loc.col, message))
-                continue
-        if annotation.record is None:
-            continue
-        clashes = add_annotation(builder, src, annotation)
-        diagnostics.extend(clashes)
-        if not clashes:
-            owned.extend((e, annotation) for e in annotation_edits(src, annotation, matches))
+        try:
+            owned.extend(_site(src, site, module, builder, diagnostics))
+        except RecursionError:
+            # ast, astor and the renderers recurse once per level of nesting; a sum of thousands of
+            # terms is deeper than Python's stack allows.
+            loc = Context(src, site, module, diagnostics).loc_at(1, 0)
+            diagnostics.append(src.diagnostic(loc.line, loc.col, _TOO_DEEP))
     diagnostics.extend(_overlaps(src, owned))
-    diagnostics.sort(key=lambda d: (d.line, d.col))
-    result.diagnostics = diagnostics
     result.search_space = builder.space
     if not any(d.is_error for d in diagnostics):
         result.code = src.apply([e for e, _ in owned])
+
+
+_TOO_DEEP = (
+    "this annotation (or the statement it annotates) nests too deeply to be analysed: Python gives up "
+    "on expressions with thousands of levels, such as a sum of thousands of terms; compute the value "
+    "on an earlier line, or write it as a constant"
+)
+
+
+def _site(
+    src: Source, site: locate.Site, module: str, builder: SpaceBuilder, diagnostics: list[Diagnostic]
+) -> list[tuple[Edit, Annotation]]:
+    """The edits of one annotation site; its problems go to ``diagnostics``."""
+    annotation = parse_site(src, site, module, diagnostics)
+    matches: list[ast.expr] = []
+    if annotation.kind in APPLIES_TO_NEXT:
+        message, matches = check_target(src, annotation)
+        if message:
+            loc = annotation.loc
+            diagnostics.append(src.diagnostic(loc.line, loc.col, message))
+            return []
+    if annotation.record is None:
+        return []
+    clashes = add_annotation(builder, src, annotation)
+    diagnostics.extend(clashes)
+    if clashes:
+        return []
+    return [(e, annotation) for e in annotation_edits(src, annotation, matches)]
 
 
 def _overlaps(src: Source, owned: list[tuple[Edit, Annotation]]) -> list[Diagnostic]:

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import ast
 import difflib
-from typing import TYPE_CHECKING
 
+from nniannot.searchspace import layer_size_problem
 from nniannot.transformer import render
+from nniannot.transformer.context import Context
 from nniannot.transformer.records import LAYER_FIELDS, LayerChoice, LayerSpec, MutableLayers
-
-if TYPE_CHECKING:
-    from nniannot.transformer.parse import Context
 
 
 def parse_mutable_layers(ctx: Context, call: ast.Call) -> MutableLayers | None:
@@ -33,14 +31,9 @@ def parse_mutable_layers(ctx: Context, call: ast.Call) -> MutableLayers | None:
     if ctx.failed:
         return None
     for arg, layer in zip(call.args, layers):
-        low, high = (layer.size, layer.size) if isinstance(layer.size, int) else layer.size
-        if not 0 <= low <= high <= len(layer.optional_inputs):
-            ctx.error(
-                arg,
-                "`0 <= min <= max <= len(optional_inputs)` must hold for `optional_input_size`, but got "
-                f"{list(layer.size) if isinstance(layer.size, tuple) else layer.size} with "
-                f"{len(layer.optional_inputs)} optional input(s)",
-            )
+        problem = layer_size_problem(layer.size, len(layer.optional_inputs))
+        if problem:
+            ctx.error(arg, problem)
     return None if ctx.failed else MutableLayers(key, tuple(layers))
 
 

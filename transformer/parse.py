@@ -8,18 +8,19 @@ from __future__ import annotations
 
 import ast
 import difflib
+import re
 
 from nniannot.errors import Diagnostic
 from nniannot.transformer import render
+from nniannot.transformer.context import Context
 from nniannot.transformer.layers import parse_mutable_layers
-from nniannot.transformer.locate import Site, TextMap
+from nniannot.transformer.locate import Site
 from nniannot.transformer.records import (
     ANNOTATIONS,
     Annotation,
     Call,
     Candidate,
     FunctionChoice,
-    Loc,
     Nothing,
     Record,
     Variable,
@@ -27,43 +28,10 @@ from nniannot.transformer.records import (
 from nniannot.transformer.samplers import SamplerParser
 from nniannot.transformer.source import Source
 
-
-class Context:
-    """What the parsers of one annotation share: positions, the module name, the diagnostics."""
-
-    def __init__(self, source: Source, site: Site, module: str, diagnostics: list[Diagnostic]) -> None:
-        self.source = source
-        self.site = site
-        self.module = module
-        self.diagnostics = diagnostics
-        self.at = site.text.index("@") + 1
-        self.expr_text = site.text[self.at :]
-        self.map = TextMap(source, site.stmt)
-        self._line_starts = [0]
-        for i, ch in enumerate(self.expr_text):
-            if ch == "\n":
-                self._line_starts.append(i + 1)
-        self.failed = False
-
-    def loc_at(self, line: int, char_col: int) -> Loc:
-        """Place in the file of a 1-based line / 0-based character column of the annotation text."""
-        index = min(max(line, 1), len(self._line_starts)) - 1
-        offset = self.at + self._line_starts[index] + char_col
-        return Loc(*self.map.position(offset, self.site.text))
-
-    def loc(self, node: ast.AST) -> Loc:
-        line = node.lineno  # type: ignore[attr-defined]
-        start = self._line_starts[min(line, len(self._line_starts)) - 1]
-        end = self._line_starts[line] - 1 if line < len(self._line_starts) else len(self.expr_text)
-        raw = self.expr_text[start:end].encode("utf-8", "surrogatepass")
-        col = len(raw[: node.col_offset].decode("utf-8", "replace"))  # type: ignore[attr-defined]
-        return self.loc_at(line, col)
-
-    def error(self, where: ast.AST | Loc, message: str, severity: str = "error") -> None:
-        loc = where if isinstance(where, Loc) else self.loc(where)
-        self.diagnostics.append(self.source.diagnostic(loc.line, loc.col, message, severity))
-        if severity == "error":
-            self.failed = True
+_NAME = re.compile(r"nni\.(\w*)")
+# What a function-choice candidate may be: a call, or an expression that can name a function. A literal
+# (`1`, `"relu"`) or arithmetic is never one, so such a candidate is a mistake, not a choice.
+_FUNCTION_LIKE = (ast.Call, ast.Name, ast.Attribute, ast.Subscript, ast.Lambda)
 
 
 def parse_site(source: Source, site: Site, module: str, diagnostics: list[Diagnostic]) -> Annotation:
@@ -81,6 +49,11 @@ def parse_site(source: Source, site: Site, module: str, diagnostics: list[Diagno
 
 
 def _call(ctx: Context) -> ast.Call | None:
+    # The name first: an unknown annotation is reported as such even when its arguments do not parse.
+    named = _NAME.match(ctx.expr_text)
+    if named is not None and named.group(1) not in ANNOTATIONS:
+        ctx.error(ctx.loc_at(1, 0), _unknown_message(named.group(0), named.group(1)))
+        return None
     try:
         tree = ast.parse(ctx.expr_text)
     except SyntaxError as exc:
@@ -160,6 +133,15 @@ def _function_choice(ctx: Context, call: ast.Call) -> Record | None:
     name_node = _name_keyword(ctx, call, "function_choice")
     if not call.args:
         ctx.error(call, "`@nni.function_choice` needs one or more candidate calls, e.g. `relu(x), tanh(x)`")
+        return None
+    for arg in call.args:
+        if type(arg) not in _FUNCTION_LIKE:
+            ctx.error(
+                arg,
+                "each candidate of `@nni.function_choice` is a function call such as `relu(x)` or a "
+                f"function such as `math.tanh`, but got `{ast.unparse(arg)}`",
+            )
+    if ctx.failed:
         return None
     if name_node is None:
         return None

@@ -9,6 +9,8 @@ from __future__ import annotations
 import ast
 from typing import Any, NamedTuple
 
+from nniannot.searchspace import NUMERIC_ARGUMENTS
+
 ANNOTATIONS = (
     "variable",
     "function_choice",
@@ -18,17 +20,7 @@ ANNOTATIONS = (
     "mutable_layers",
     "training_update",
 )
-NUMERIC_SAMPLERS = {
-    "randint": ("lower", "upper"),
-    "uniform": ("low", "high"),
-    "quniform": ("low", "high", "q"),
-    "loguniform": ("low", "high"),
-    "qloguniform": ("low", "high", "q"),
-    "normal": ("mu", "sigma"),
-    "qnormal": ("mu", "sigma", "q"),
-    "lognormal": ("mu", "sigma"),
-    "qlognormal": ("mu", "sigma", "q"),
-}
+NUMERIC_SAMPLERS = NUMERIC_ARGUMENTS  # the arities are the search space's, stated once there
 SAMPLERS = ("choice", *NUMERIC_SAMPLERS)
 LAYER_FIELDS = ("layer_choice", "fixed_inputs", "optional_inputs", "optional_input_size", "layer_output")
 

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import ast
 import difflib
-from typing import TYPE_CHECKING
 
+from nniannot.searchspace import bounds_problem
 from nniannot.transformer import render
+from nniannot.transformer.context import Context
 from nniannot.transformer.records import NUMERIC_SAMPLERS, SAMPLERS, Option, Sampler
-
-if TYPE_CHECKING:
-    from nniannot.transformer.parse import Context
 
 
 def sampler_kind(node: ast.AST) -> str | None:
@@ -74,6 +72,8 @@ class SamplerParser:
         for arg in node.args:
             kind = sampler_kind(arg)
             if kind is None:
+                if self._holds_a_sampler(arg):
+                    continue
                 options.append(Option(render.label_of(arg, '\n"'), render.code(arg)))
                 continue
             nested = self._sampler(arg, kind, None)  # type: ignore[arg-type]
@@ -82,6 +82,21 @@ class SamplerParser:
         if len(options) != len(node.args):
             return None
         return Sampler("choice", key, loc, named, options=tuple(options))  # type: ignore[arg-type]
+
+    def _holds_a_sampler(self, option: ast.expr) -> bool:
+        """Report a sampler call buried inside an option: the trial could not evaluate it (no ``nni``)."""
+        inner = next((n for n in ast.walk(option) if sampler_kind(n) is not None), None)
+        if inner is None:
+            return False
+        shown = ast.unparse(inner)
+        self.ctx.error(
+            inner,
+            f"`{shown}` is inside an option of `nni.choice`, where nothing samples it: only an option "
+            f"that is itself a sampler call becomes a parameter. Make it an option of its own "
+            f"(`nni.choice(..., {shown})`) or give it its own `@nni.variable`; nested choices "
+            '(`{"_name": ...}` options) are not written in annotations',
+        )
+        return True
 
     def _numeric(self, node: ast.Call, kind: str, key: str, loc: object, named: bool) -> Sampler | None:
         names = NUMERIC_SAMPLERS[kind]
@@ -109,32 +124,6 @@ class SamplerParser:
             self.ctx.error(node, f"`nni.{kind}`: {problem}")
             return None
         return Sampler(kind, key, loc, named, numbers=tuple(numbers))  # type: ignore[arg-type]
-
-
-def bounds_problem(kind: str, numbers: list[float]) -> str | None:
-    """The rule a numeric sampler's arguments break, stated with the values (None if they are fine).
-
-    The same rules as :mod:`nniannot.searchspace` applies to NNI JSON; checked here without importing it,
-    which keeps ``ss_gen`` fast.
-    """
-    first, second = numbers[0], numbers[1]
-    q = numbers[2] if len(numbers) == 3 else None
-    if kind == "randint":
-        if not (float(first).is_integer() and float(second).is_integer()):
-            return f"`lower` and `upper` must be integers, but got lower={first}, upper={second}"
-        if first >= second:
-            return f"`lower < upper` must hold, but got lower={first}, upper={second} (upper is exclusive)"
-    elif "normal" in kind:
-        if second <= 0:
-            return f"`sigma > 0` must hold, but got sigma={second}"
-    else:
-        if first >= second:
-            return f"`low < high` must hold, but got low={first}, high={second}"
-        if "log" in kind and first <= 0:
-            return f"`0 < low` must hold, but got low={first} (a log scale needs positive bounds)"
-    if q is not None and q <= 0:
-        return f"`q > 0` must hold, but got q={q}"
-    return None
 
 
 def trial_expr(sampler: Sampler) -> str:

@@ -105,12 +105,16 @@ def expand(file: str, module: str | None, code_dir: str | None, output_dir: str 
     from nniannot.errors import AnnotationError
     from nniannot.snapshot import module_name
     from nniannot.transformer.core import transform
-    from nniannot.transformer.project import display_path, read_source
+    from nniannot.transformer.project import display_path
 
     path = Path(file).absolute()
     root = Path(code_dir).absolute() if code_dir else path.parent
-    _, text = read_source(path)
-    result = transform(text, module or module_name(str(path), str(root)), display_path(path))
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise click.ClickException(f"cannot read {file}: {exc.strerror or exc}") from None
+    # Bytes, not text: transform decodes them as Python does and locates a byte that does not decode.
+    result = transform(data, module or module_name(str(path), str(root)), display_path(path))
     if not result.ok:
         raise AnnotationError(result.diagnostics)
     _echo_warnings(result.diagnostics)

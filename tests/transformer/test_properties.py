@@ -61,3 +61,38 @@ def test_generated_search_space_json_round_trips_through_the_types(
     assert result.ok, result.diagnostics
     data = json.loads(json.dumps(result.search_space))
     assert SearchSpace.from_json(data).to_json() == result.search_space
+
+
+_HEADS = st.sampled_from(
+    [b"", b"# -*- coding: latin-1 -*-\n", b"# coding: ascii\n", b"\xef\xbb\xbf", b"# coding: nope\n"]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_HEADS, st.binary(max_size=60), st.binary(max_size=20))
+def test_arbitrary_bytes_never_raise_and_every_diagnostic_is_inside_the_file(
+    head: bytes, noise: bytes, tail: bytes
+) -> None:
+    data = head + b"x = '" + noise + b"'\n'''@nni.variable(nni.choice(1, 2), name=a)'''\na = 1\n" + tail
+    result = transform(data)
+    lines = len(data.splitlines()) + 1
+    for d in result.diagnostics:
+        assert 1 <= d.line <= lines and d.col >= 1, d.format()
+
+
+_STRAY_PIECES = st.sampled_from(
+    ["'''@nni.report_final_result(1)'''", "f'@nni.variable({x})'", "lambda: ", "[", "]", " for i in y",
+     "'''nni.variable(nni.choice(1), name=a)'''", "(", ")", "x = ", "\n", "    ", "def f():\n    ", "# @nni.x\n",
+     "b'@nni.get_next_parameter()'", ", "]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_STRAY_PIECES, max_size=20))
+def test_look_alike_strings_anywhere_never_raise_and_leave_the_code_alone(pieces: list[str]) -> None:
+    source = "".join(pieces)
+    result = transform(source)
+    if not result.has_annotations:
+        assert result.code == source and result.search_space == {}
+    for d in result.warnings:
+        assert d.line >= 1 and d.col >= 1

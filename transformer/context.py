@@ -1,0 +1,52 @@
+"""What the parsers of one annotation share: its text, positions mapped back to the file, diagnostics.
+
+The parsers of annotations (:mod:`.parse`), samplers (:mod:`.samplers`) and mutable layers (:mod:`.layers`)
+all take a :class:`Context`; it lives here so that none of them imports another to get it.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from nniannot.errors import Diagnostic
+from nniannot.transformer.locate import Site, TextMap
+from nniannot.transformer.records import Loc
+from nniannot.transformer.source import Source
+
+
+class Context:
+    """What the parsers of one annotation share: positions, the module name, the diagnostics."""
+
+    def __init__(self, source: Source, site: Site, module: str, diagnostics: list[Diagnostic]) -> None:
+        self.source = source
+        self.site = site
+        self.module = module
+        self.diagnostics = diagnostics
+        self.at = site.text.index("@") + 1
+        self.expr_text = site.text[self.at :]
+        self.map = TextMap(source, site.stmt)
+        self._line_starts = [0]
+        for i, ch in enumerate(self.expr_text):
+            if ch == "\n":
+                self._line_starts.append(i + 1)
+        self.failed = False
+
+    def loc_at(self, line: int, char_col: int) -> Loc:
+        """Place in the file of a 1-based line / 0-based character column of the annotation text."""
+        index = min(max(line, 1), len(self._line_starts)) - 1
+        offset = self.at + self._line_starts[index] + char_col
+        return Loc(*self.map.position(offset, self.site.text))
+
+    def loc(self, node: ast.AST) -> Loc:
+        line = node.lineno  # type: ignore[attr-defined]
+        start = self._line_starts[min(line, len(self._line_starts)) - 1]
+        end = self._line_starts[line] - 1 if line < len(self._line_starts) else len(self.expr_text)
+        raw = self.expr_text[start:end].encode("utf-8", "surrogatepass")
+        col = len(raw[: node.col_offset].decode("utf-8", "replace"))  # type: ignore[attr-defined]
+        return self.loc_at(line, col)
+
+    def error(self, where: ast.AST | Loc, message: str, severity: str = "error") -> None:
+        loc = where if isinstance(where, Loc) else self.loc(where)
+        self.diagnostics.append(self.source.diagnostic(loc.line, loc.col, message, severity))
+        if severity == "error":
+            self.failed = True
