@@ -100,12 +100,12 @@ def collect(
 def _analyse(project: Project, resolver: Resolver, path: Path) -> list[Path]:
     shown = display_path(path)
     try:
-        data, text = read_source(path)
-    except (OSError, UnicodeDecodeError, SyntaxError) as exc:
-        project.diagnostics.append(Diagnostic(shown, 1, 0, f"cannot read the file: {exc}"))
+        data = path.read_bytes()
+    except OSError as exc:
+        project.diagnostics.append(Diagnostic(shown, 1, 0, f"cannot read the file: {exc.strerror or exc}"))
         return []
     module = module_name(str(path), str(project.code_dir))
-    result = analyze(text, module, shown)
+    result = analyze(data, module, shown)  # bytes: a byte that does not decode is located
     project.files.append(path)
     project.results[path] = result
     project.modules[path] = module

@@ -287,3 +287,10 @@ def test_a_file_whose_only_annotations_report_has_annotations_and_reports(tmp_pa
     assert done.returncode == 0, done.stderr
     metrics = (trial / ".nni" / "metrics").read_text()
     assert metrics.count('"PERIODICAL"') == 2 and metrics.count('"FINAL"') == 1
+
+
+def test_ss_gen_locates_a_byte_that_is_not_utf8(tmp_path: Path) -> None:
+    (tmp_path / "train.py").write_bytes(LATIN1)
+    result = CliRunner().invoke(main, ["ss_gen", str(tmp_path / "train.py")])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert ":1:9: error: byte 0xe9 at line 1, byte 9 of the line, is not valid UTF-8" in result.stderr
