@@ -94,9 +94,6 @@ class LocalBackend(Backend):
         self._poller = threading.Thread(target=self._poll_loop, name="nniannot-metrics", daemon=True)
         self._poller.start()
 
-    def describe(self) -> str:
-        return "local processes"
-
     # submitting --------------------------------------------------------------------------------------
 
     def submit(self, spec: TrialSpec) -> None:
