@@ -6,7 +6,10 @@ import sys
 
 from nniannot.runner.backends.base import FINISHED, METRIC, TrialSpec
 from nniannot.runner.backends.local import LocalBackend
+from nniannot.runner.home import Home
+from nniannot.runner.store import DONE, open_reader
 from tests.polling import wait_for
+from tests.runner.conftest import spawn
 
 # A metrics record nested 100,000 deep (its value is JSON inside JSON, as in NNI's protocol), then a
 # normal one: the reader may reject the first however it likes, but the trial's end must still arrive.
@@ -69,3 +72,18 @@ def test_children_left_by_a_trial_that_ended_are_ended_too(tmp_path):
         child = int(marker.read_text())
         wait_for(lambda: not _alive(child), "the trial's child to be ended")
     assert [e.exit_code for e in events if e.kind == FINISHED] == [0]
+
+
+def test_a_runner_whose_trial_writes_a_hostile_record_ends_and_records_it(tmp_path, home):
+    script = tmp_path / "hostile.py"
+    script.write_text(HOSTILE + "import nni\nnni.report_final_result(0.5)\n")
+    space = tmp_path / "ss.json"
+    space.write_text('{"x": {"_type": "choice", "_value": [1]}}')
+    proc = spawn(home, "run", str(script), "--search-space", str(space), "--tuner", "grid", "--plain",
+                 cwd=str(tmp_path))  # fmt: skip
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    with open_reader(Home(home).store_path) as reader:
+        (exp,) = reader.list_experiments()
+        (trial,) = reader.list_trials(exp.id)
+    assert exp.status == DONE and trial.finished and trial.message
