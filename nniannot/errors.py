@@ -96,3 +96,7 @@ class BackendError(NniAnnotError):
 
 class ProtocolError(NniAnnotError):
     """A trial's parameter or metric file is malformed."""
+
+
+class RunnerStillRunning(NniAnnotError):
+    """A runner asked to stop had not stopped when the wait ran out (it may still be stopping its trials)."""
