@@ -100,3 +100,7 @@ class ProtocolError(NniAnnotError):
 
 class MetricError(ProtocolError):
     """A value reported as a metric is not one: a metric is a number, or a dict with a numeric ``default``."""
+
+
+class RunnerStillRunning(NniAnnotError):
+    """A runner asked to stop had not stopped when the wait ran out (it may still be stopping its trials)."""

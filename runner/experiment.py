@@ -1,14 +1,18 @@
 """The experiment loop: tuner -> backend -> metrics -> assessor -> tuner, recorded in the store.
 
 :class:`ExperimentLoop` owns one experiment for the length of :meth:`~ExperimentLoop.run`. It blocks on the
-backend's events with a short timeout (for the duration limit, actions and the heartbeat); it never polls
+backend's events with a short timeout (for the duration limits, actions and the heartbeat); it never polls
 for seconds. A resumed experiment first feeds its finished trials to the tuner and re-runs the trials that
-were interrupted.
+were interrupted. Every start of a trial is a new attempt (see :meth:`Store.begin_attempt
+<nniannot.runner.store.Store.begin_attempt>`): results are written for that attempt only.
+
+Nothing a trial reports can end the loop: an unusable record becomes a problem recorded on the trial.
+A stop waits at most ``Limits.stop_wait`` seconds for running trials; a trial whose end never arrives is
+put back to WAITING and the loop ends anyway.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import random
 import string
@@ -24,13 +28,23 @@ from nniannot.runner.assessors import Assessor
 from nniannot.runner.backends.base import FINISHED, METRIC, STARTED, Backend, TrialEvent, TrialSpec
 from nniannot.runner.experiment_actions import ActionHandler
 from nniannot.runner.listener import Listener, Progress
-from nniannot.runner.outcome import STOP_ASSESSOR, STOP_DURATION, STOP_INTERRUPT, LiveTrial, decide
+from nniannot.runner.outcome import (
+    STOP_ASSESSOR,
+    STOP_DURATION,
+    STOP_INTERRUPT,
+    STOP_START_FAILURES,
+    STOP_TRIAL_DURATION,
+    STOP_USER,
+    LiveTrial,
+    decide,
+)
 from nniannot.runner.store import (
     ACTIVE_STATUSES,
     DONE,
     EARLY_STOPPED,
     ERROR,
     EXP_RUNNING,
+    FAILED,
     FINISHED_STATUSES,
     RUNNING,
     STOPPED,
@@ -39,6 +53,7 @@ from nniannot.runner.store import (
     Trial,
 )
 from nniannot.runner.tuners import Tuner
+from nniannot.runner.tuners.spaces import config_key
 
 TICK = 0.2  # seconds between checks of the duration limit and of posted actions
 HEARTBEAT_EVERY = 5.0
@@ -46,13 +61,19 @@ HEARTBEAT_EVERY = 5.0
 
 @dataclass
 class Limits:
+    """When an experiment ends, and how much of it runs at once.
+
+    ``max_start_failures``: while no trial has succeeded, that many failed trials in a row end the
+    experiment with ERROR (None or 0: never). ``max_trial_duration``: seconds a trial may run before it is
+    cancelled and recorded FAILED. ``stop_wait``: seconds a stop waits for running trials to end.
+    """
+
     max_trials: int | None = 20
     max_duration: float | None = None
     concurrency: int = 1
-
-
-def _canonical(params: dict[str, Any]) -> str:
-    return json.dumps(params, sort_keys=True, default=str)
+    max_start_failures: int | None = 3
+    max_trial_duration: float | None = None
+    stop_wait: float = 60.0
 
 
 class ExperimentLoop:
@@ -84,19 +105,60 @@ class ExperimentLoop:
         self.extra: deque[dict[str, Any]] = deque()  # explicit parameters (rerun, add_trial)
         self.counts: Counter[str] = Counter()
         self.exhausted = False
+        self._no_new = False  # only requeued and explicit trials run (rerun_failed(exclusive=True))
         self._stop_reason: str | None = None
+        self._stop_since: float | None = None
+        self._start_failures = 0  # failed trials in a row while none has succeeded
+        self._succeeded = False
+        self._failure_note: str | None = None
         self._known_ids: set[str] = set()
         self._replayed: Counter[str] = Counter()  # params of past trials a deterministic tuner may repeat
         self._trial_total = 0
         self._best: tuple[float, str] | None = None
         self._started = time.monotonic()
-        self._actions = ActionHandler(self)
+        self._actions = ActionHandler(store, exp_id, self)
 
     # public ------------------------------------------------------------------------------------------
 
     def request_stop(self) -> None:
         """Stop soon: running trials are killed and re-run on resume; the experiment becomes STOPPED."""
         self._stop_reason = self._stop_reason or STOP_INTERRUPT
+
+    @property
+    def stopping(self) -> bool:
+        """Whether the loop is ending: a stop was requested, or a limit or the failures ended it."""
+        return self._stop_reason is not None
+
+    def rerun_failed(self, exclusive: bool = False) -> int:
+        """Queue every FAILED trial of this revision again, as a new trial with the same parameters.
+
+        With ``exclusive`` the tuner makes no new suggestions: only these (and requeued trials) run.
+        Returns how many were queued.
+        """
+        failed = self.store.list_trials(self.exp_id, status=FAILED, revision=self.revision)
+        self.extra.extend(dict(t.params) for t in failed)
+        self._no_new = self._no_new or exclusive
+        return len(failed)
+
+    def kill_trial(self, trial_id: str) -> bool:
+        """Cancel a running trial (recorded USER_CANCELED); False if it is not running."""
+        live = self.live.get(trial_id)
+        if live is None:
+            return False
+        if live.stop_reason is None:
+            live.stop_reason = STOP_USER
+            self.backend.cancel(trial_id)
+        return True
+
+    def add_trial(self, params: dict[str, Any]) -> None:
+        """Run a trial with these parameters next (they are not checked here)."""
+        self.extra.append(dict(params))
+
+    def update_limits(self, changes: dict[str, Any]) -> None:
+        """Change max_trials, max_duration or concurrency now and in the store (values already checked)."""
+        for name, value in changes.items():
+            setattr(self.limits, name, value)
+        self.store.update_experiment(self.exp_id, **changes)
 
     def run(self) -> str:
         """Run to the end and return the experiment's final status (DONE, STOPPED or ERROR)."""
@@ -147,7 +209,7 @@ class ExperimentLoop:
                 if trial.status == RUNNING or trial.started_at is not None:
                     self.store.requeue_trial(self.exp_id, trial.id, "interrupted; running it again")
                 self.requeued.append(trial)
-                self._replayed[_canonical(trial.params)] += 1  # it runs again: the tuner must not repeat it
+                self._replayed[config_key(trial.params)] += 1  # it runs again: the tuner must not repeat it
                 continue
             self.counts[trial.status] += 1
             value = _tuner_value(trial)
@@ -156,7 +218,8 @@ class ExperimentLoop:
                 curve = self.store.curves(self.exp_id, [trial.id]).get(trial.id, [])
                 self.assessor.trial_end(trial.id, curve, trial.status in (SUCCEEDED, EARLY_STOPPED))
             self._note_best(trial.id, trial.final_default if trial.status == SUCCEEDED else None)
-            self._replayed[_canonical(trial.params)] += 1
+            self._replayed[config_key(trial.params)] += 1
+            self._succeeded = self._succeeded or trial.status == SUCCEEDED
             replayed += 1
         return replayed
 
@@ -169,6 +232,7 @@ class ExperimentLoop:
             if now >= next_tick:
                 self._actions.apply()
                 self._check_duration()
+                self._check_trial_durations(now)
                 self.listener.tick(self.progress())
                 next_tick = now + TICK
             if now >= next_beat:
@@ -176,6 +240,7 @@ class ExperimentLoop:
                 next_beat = now + HEARTBEAT_EVERY
             if self._stop_reason is not None:
                 self._cancel_all(self._stop_reason)
+                self._abandon_after(now)
             else:
                 self._fill()
             if not self.live and (self._stop_reason is not None or not self._can_add()):
@@ -188,6 +253,8 @@ class ExperimentLoop:
             return STOPPED, "stopped by the user"
         if self._stop_reason == STOP_DURATION:
             return DONE, "reached the maximum duration"
+        if self._stop_reason == STOP_START_FAILURES:
+            return ERROR, self._failure_note
         if self.exhausted:
             return DONE, "the tuner has no more configurations"
         return DONE, None
@@ -196,6 +263,27 @@ class ExperimentLoop:
         limit = self.limits.max_duration
         if limit is not None and self._stop_reason is None and time.monotonic() - self._started >= limit:
             self._stop_reason = STOP_DURATION
+
+    def _check_trial_durations(self, now: float) -> None:
+        limit = self.limits.max_trial_duration
+        if limit is None:
+            return
+        for live in self.live.values():
+            if live.stop_reason is None and live.started_at is not None and now - live.started_at > limit:
+                live.stop_reason = STOP_TRIAL_DURATION
+                self.backend.cancel(live.trial_id)
+
+    def _abandon_after(self, now: float) -> None:
+        """Once a stop has waited ``stop_wait`` seconds, give up on trials whose end never came."""
+        if self._stop_since is None:
+            self._stop_since = now
+        if not self.live or now - self._stop_since < self.limits.stop_wait:
+            return
+        for live in list(self.live.values()):
+            del self.live[live.trial_id]
+            self.store.requeue_trial(
+                self.exp_id, live.trial_id, "its end was not seen when the runner stopped; it runs again"
+            )
 
     def _cancel_all(self, reason: str) -> None:
         for live in self.live.values():
@@ -206,7 +294,7 @@ class ExperimentLoop:
     def _can_add(self) -> bool:
         if self.requeued or self.extra:
             return True
-        if self.exhausted:
+        if self.exhausted or self._no_new:
             return False
         return self.limits.max_trials is None or self._trial_total < self.limits.max_trials
 
@@ -229,7 +317,7 @@ class ExperimentLoop:
         """The tuner's next parameters, skipping (a bounded number of) repeats of replayed trials."""
         for _ in range(sum(self._replayed.values()) + 1):
             params = self.tuner.suggest(trial_id)
-            key = None if params is None else _canonical(params)
+            key = None if params is None else config_key(params)
             if key is None or not self._replayed[key]:
                 return params
             self._replayed[key] -= 1
@@ -251,9 +339,10 @@ class ExperimentLoop:
         return trial
 
     def _submit(self, trial: Trial) -> None:
+        trial = self.store.begin_attempt(self.exp_id, trial.id)
         spec = self.make_spec(trial)
         self.store.update_trial(self.exp_id, trial.id, dir=spec.trial_dir, command=spec.command)
-        self.live[trial.id] = LiveTrial(trial.id, trial.seq, dict(trial.params))
+        self.live[trial.id] = LiveTrial(trial.id, trial.seq, dict(trial.params), attempt=trial.attempt)
         self.backend.submit(spec)
         self.listener.trial_started(trial.id, trial.seq, trial.params)
 
@@ -264,9 +353,15 @@ class ExperimentLoop:
         if live is None:
             return
         if event.kind == STARTED:
+            live.started_at = time.monotonic()
             self.store.set_trial_status(self.exp_id, live.trial_id, RUNNING)
         elif event.kind == METRIC:
-            self._metric(live, event)
+            try:
+                self._metric(live, event)
+            except NniAnnotError:
+                raise  # the store failed: that ends the experiment
+            except Exception as exc:  # a record no check foresaw must not end the experiment
+                live.problems.append(f"unusable metric record ({type(exc).__name__}: {str(exc)[:200]})")
         elif event.kind == FINISHED:
             self._finished(live, event)
 
@@ -286,10 +381,16 @@ class ExperimentLoop:
         if record.kind == "FINAL":
             if live.final is None:  # the first final result counts, as in NNI
                 live.final = metric
-                self.store.set_final(self.exp_id, live.trial_id, metric.default, metric.whole)
+                self.store.set_final(
+                    self.exp_id, live.trial_id, metric.default, metric.whole, attempt=live.attempt
+                )
+            else:
+                live.problems.append(
+                    f"a second final result ({metric.default:g}) was ignored: the first one counts"
+                )
             return
         self.store.add_intermediate(
-            self.exp_id, live.trial_id, len(live.history), metric.default, metric.whole
+            self.exp_id, live.trial_id, len(live.history), metric.default, metric.whole, attempt=live.attempt
         )
         live.history.append(metric.default)
         self.listener.trial_metric(live.trial_id, metric.default)
@@ -300,7 +401,7 @@ class ExperimentLoop:
 
     def _finished(self, live: LiveTrial, event: TrialEvent) -> None:
         del self.live[live.trial_id]
-        outcome = decide(live, event.exit_code, event.stderr_tail)
+        outcome = decide(live, event.exit_code, event.stderr_tail, self.limits.max_trial_duration)
         if outcome.requeue:
             self.store.requeue_trial(self.exp_id, live.trial_id, outcome.message or "interrupted")
             return
@@ -313,6 +414,7 @@ class ExperimentLoop:
             stderr_tail=event.stderr_tail or None,
         )
         self.counts[outcome.status] += 1
+        self._count_start_failure(outcome.status, outcome.message, event.stderr_tail)
         self.tuner.observe(live.trial_id, live.params, outcome.value)
         if self.assessor is not None:
             self.assessor.trial_end(
@@ -321,6 +423,20 @@ class ExperimentLoop:
         final = live.final.default if live.final is not None and outcome.status == SUCCEEDED else None
         self._note_best(live.trial_id, final)
         self.listener.trial_finished(live.trial_id, outcome.status, final, outcome.message)
+
+    def _count_start_failure(self, status: str, message: str | None, stderr_tail: str) -> None:
+        """End the experiment when its first ``max_start_failures`` trials in a row all failed."""
+        limit = self.limits.max_start_failures
+        self._succeeded = self._succeeded or status == SUCCEEDED
+        if self._succeeded or not limit:
+            return
+        self._start_failures = self._start_failures + 1 if status == FAILED else 0
+        if self._start_failures >= limit and self._stop_reason is None:
+            lines = [line.strip() for line in stderr_tail.splitlines() if line.strip()]
+            why = lines[-1] if lines else message or "no reason given"
+            first = "the first" if self._start_failures == sum(self.counts.values()) else "the last"
+            self._failure_note = f"{first} {self._start_failures} trials all failed; the last one: {why}"
+            self._stop_reason = STOP_START_FAILURES
 
     def _note_best(self, trial_id: str, value: float | None) -> None:
         if value is None or not math.isfinite(value):

@@ -6,6 +6,7 @@ import os
 import shutil
 import time
 
+from nniannot.errors import RunnerStillRunning
 from nniannot.runner.console import format_duration, format_params, format_value, summary
 from nniannot.runner.home import Home
 from nniannot.runner.store import (
@@ -82,7 +83,10 @@ def stop_experiment(home: Home, ref: str, wait: float) -> str:
             if reader.get_experiment(exp.id).status != EXP_RUNNING:
                 return f"experiment {exp.id} stopped"
             time.sleep(0.1)
-    return f"asked experiment {exp.id} to stop; it is still stopping its trials"
+    raise RunnerStillRunning(
+        f"experiment {exp.id} did not stop within {wait:g}s (runner pid {exp.owner_pid}); "
+        "it may still be stopping its trials"
+    )
 
 
 def delete_experiment(home: Home, exp_id: str) -> str:

@@ -15,6 +15,10 @@ STOP_ASSESSOR = "assessor"
 STOP_USER = "user"
 STOP_INTERRUPT = "interrupt"
 STOP_DURATION = "duration"
+STOP_TRIAL_DURATION = "trial duration"  # the trial itself ran longer than its limit
+STOP_START_FAILURES = "start failures"  # the first trials all failed: the experiment ends
+# Stops after which the trial has not had its chance: it runs again on resume.
+_REQUEUED = frozenset({STOP_INTERRUPT, STOP_START_FAILURES})
 
 
 @dataclass
@@ -29,6 +33,8 @@ class LiveTrial:
     final_problem: str | None = None
     problems: list[str] = field(default_factory=list)
     stop_reason: str | None = None
+    attempt: int = 1
+    started_at: float | None = None  # time.monotonic() when the backend said it started
 
 
 @dataclass(frozen=True)
@@ -54,11 +60,21 @@ def _exit_text(code: int) -> str:
     return f"exited with code {code}"
 
 
-def decide(live: LiveTrial, exit_code: int | None, stderr_tail: str) -> Outcome:
+def seconds_text(seconds: float) -> str:
+    """A duration as a user wrote it: ``90s``, ``1.5s``."""
+    return f"{seconds:g}s"
+
+
+def decide(
+    live: LiveTrial, exit_code: int | None, stderr_tail: str, max_trial_duration: float | None = None
+) -> Outcome:
     """The outcome of a trial that ended with ``exit_code`` (None: it never started)."""
     nan = math.nan
-    if live.stop_reason == STOP_INTERRUPT:
+    if live.stop_reason in _REQUEUED:
         return Outcome(WAITING, "interrupted; it runs again when the experiment is resumed", nan)
+    if live.stop_reason == STOP_TRIAL_DURATION:
+        limit = seconds_text(max_trial_duration) if max_trial_duration is not None else "its limit"
+        return Outcome(FAILED, f"ran longer than the maximum trial duration ({limit})", nan)
     if live.stop_reason == STOP_ASSESSOR:
         last = live.history[-1] if live.history else nan
         return Outcome(EARLY_STOPPED, f"stopped by the assessor after {len(live.history)} result(s)", last)

@@ -86,17 +86,40 @@ def reopen_experiment(ref: str, home: Home) -> Session:
     return Session(home, store, exp, cfg, launch)
 
 
+def attempt_dir(trials_dir: str, trial: Trial) -> str:
+    """Where an attempt of ``trial`` runs: ``<trials_dir>/<id>`` the first time, ``<id>-attempt<n>`` after.
+
+    Each attempt has its own parameter.cfg, .nni/metrics, stdout and stderr, so nothing an interrupted
+    attempt wrote (or still writes) is read as the new attempt's.
+    """
+    name = trial.id if trial.attempt <= 1 else f"{trial.id}-attempt{trial.attempt}"
+    return os.path.join(trials_dir, name)
+
+
 def spec_maker(session: Session) -> Callable[[Trial], TrialSpec]:
+    """What the loop's ``make_spec`` needs: a stored trial (at its current attempt) -> what the backend runs."""
     trials_dir = session.home.trials_dir(session.exp_id)
     launch, cfg = session.launch, session.config
 
     def make(trial: Trial) -> TrialSpec:
         return TrialSpec(
             session.exp_id, trial.id, trial.seq, list(launch.command), launch.cwd,
-            os.path.join(trials_dir, trial.id), dict(trial.params), dict(launch.env), cfg.gpus_per_trial,
+            attempt_dir(trials_dir, trial), dict(trial.params), dict(launch.env), cfg.gpus_per_trial,
         )  # fmt: skip
 
     return make
+
+
+def limits_of(cfg: ExperimentConfig) -> Limits:
+    """The loop's limits from a configuration (fields a configuration lacks take their defaults)."""
+    return Limits(
+        max_trials=cfg.max_trials,
+        max_duration=cfg.max_duration,
+        concurrency=cfg.concurrency,
+        max_start_failures=getattr(cfg, "max_start_failures", 3),
+        max_trial_duration=getattr(cfg, "max_trial_duration", None),
+        stop_wait=max(60.0, 2 * float(getattr(cfg, "kill_grace", 5.0)) + 30.0),
+    )
 
 
 def make_backend(session: Session) -> Backend:
@@ -127,7 +150,7 @@ def run_experiment(
         if cfg.assessor
         else None
     )
-    limits = Limits(cfg.max_trials, cfg.max_duration, cfg.concurrency)
+    limits = limits_of(cfg)
     with backend or make_backend(session) as active:
         loop = ExperimentLoop(
             session.store, session.exp_id, tuner=tuner, backend=active, make_spec=spec_maker(session),

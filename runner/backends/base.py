@@ -84,10 +84,6 @@ class Backend(ABC):
     def close(self) -> None:
         """Cancel every running trial and wait until they have ended."""
 
-    def describe(self) -> str:
-        """A few words for the run's first lines (e.g. "local processes")."""
-        return type(self).__name__
-
 
 def drain(events: queue.Queue[TrialEvent], timeout: float) -> list[TrialEvent]:
     """Wait up to ``timeout`` seconds for an event, then take every event already queued ([] if none came)."""

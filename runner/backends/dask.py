@@ -35,7 +35,6 @@ from nniannot.runner.backends.dask_cluster import (
     connect,
     distributed_module,
     lost_scheduler,
-    worker_count,
     worker_info,
 )
 from nniannot.runner.backends.dask_worker import TrialJob, run_trial
@@ -98,19 +97,6 @@ class DaskBackend(Backend):
         self._fatal: str | None = None
         self._gpus_checked = False
         self.client.subscribe_topic(self.topic, self._on_message)
-
-    def describe(self) -> str:
-        where = (
-            "a local Dask cluster"
-            if self._cluster is not None
-            else f"Dask at {self.client.scheduler.address}"
-        )
-        files = (
-            "a shared file system"
-            if self.shared_fs
-            else f"{len(self.bundle.code) if self.bundle else 0} file(s) shipped"
-        )
-        return f"{where} ({worker_count(self.client)} worker(s), {files})"
 
     # submitting --------------------------------------------------------------------------------------
 

@@ -91,9 +91,6 @@ class InProcessBackend(Backend):
         self._ready: deque[TrialEvent] = deque()
         self._external: queue.Queue[TrialEvent] = queue.Queue()
 
-    def describe(self) -> str:
-        return "in-process test trials"
-
     def submit(self, spec: TrialSpec) -> None:
         script = self.handler(spec)
         self.submitted.append(spec)

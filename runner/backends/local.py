@@ -4,6 +4,11 @@ A waiter thread per trial sees its exit at once; one poller thread reads every r
 every ``poll_interval`` seconds (50 ms by default), and the file is drained one last time after the exit
 so no metric is lost. Cancelling sends SIGTERM to the trial's process group, then SIGKILL after
 ``kill_grace`` seconds. Python trials start warm when they can (see :mod:`nniannot.runner.backends.warm`).
+
+No process outlives its trial: when a trial's leader exits, what is left of its process group gets
+SIGTERM (SIGKILL after the grace); if the runner itself dies, a supervisor process ends every trial's group
+(see :mod:`nniannot.runner.backends.reaper`). Nothing a trial writes stops the threads: a metrics file the
+reader cannot cope with becomes a problem recorded on that trial, and its ``finished`` event still comes.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import shutil
 import signal
 import subprocess
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from typing import IO
@@ -22,6 +28,7 @@ from nniannot import protocol
 from nniannot.errors import BackendError
 from nniannot.runner.backends import warm
 from nniannot.runner.backends.base import FINISHED, METRIC, STARTED, Backend, TrialEvent, TrialSpec, drain
+from nniannot.runner.backends.reaper import Reaper
 
 STDERR_TAIL_BYTES = 4000
 
@@ -34,6 +41,7 @@ class _Running:
     files: list[IO[bytes]]
     gpus: list[str] = field(default_factory=list)
     cancelled: bool = False
+    unreadable: bool = False  # its metrics file broke the reader: it is not read again
 
 
 def stderr_tail(path: str, limit: int = STDERR_TAIL_BYTES) -> str:
@@ -78,6 +86,7 @@ class LocalBackend(Backend):
     ) -> None:
         self.poll_interval = poll_interval
         self.warm_start = warm_start and spares > 0
+        self._reaper = Reaper(kill_grace)
         # interpreters waiting to become trials; started now so that the first trials start warm too
         self._spares: deque[subprocess.Popen[bytes]] = deque(
             warm.start_spare() for _ in range(spares if self.warm_start else 0)
@@ -93,9 +102,6 @@ class LocalBackend(Backend):
         self._closed = threading.Event()
         self._poller = threading.Thread(target=self._poll_loop, name="nniannot-metrics", daemon=True)
         self._poller.start()
-
-    def describe(self) -> str:
-        return "local processes"
 
     # submitting --------------------------------------------------------------------------------------
 
@@ -141,6 +147,7 @@ class LocalBackend(Backend):
             self._finish_unstarted(spec, f"cannot start {spec.command[0]!r}: {exc.strerror or exc}")
             return
         metrics = os.path.join(spec.trial_dir, protocol.METRICS_FILE)
+        self._reaper.watch(proc.pid)
         run = _Running(spec, proc, protocol.MetricReader(metrics), files, gpus)
         self._running[spec.trial_id] = run
         self._events.put(TrialEvent(STARTED, spec.trial_id))
@@ -194,15 +201,50 @@ class LocalBackend(Backend):
     # watching ----------------------------------------------------------------------------------------
 
     def _wait(self, run: _Running) -> None:
-        code = run.proc.wait()
-        for f in run.files:
-            f.close()
-        with self._lock:
-            self._drain(run, final=True)
-            self._running.pop(run.spec.trial_id, None)
-            tail = stderr_tail(os.path.join(run.spec.trial_dir, "stderr"))
-            self._events.put(TrialEvent(FINISHED, run.spec.trial_id, exit_code=code, stderr_tail=tail))
-            self._give_back(run.gpus)
+        """The waiter thread: whatever goes wrong, the trial's ``finished`` event is sent."""
+        code: int | None = None
+        try:
+            code = run.proc.wait()
+            for f in run.files:
+                f.close()
+            self._end_leftovers(run.proc.pid)
+        finally:
+            with self._lock:
+                self._read(run, final=True)
+                self._running.pop(run.spec.trial_id, None)
+                tail = stderr_tail(os.path.join(run.spec.trial_dir, "stderr"))
+                self._events.put(TrialEvent(FINISHED, run.spec.trial_id, exit_code=code, stderr_tail=tail))
+                try:
+                    self._give_back(run.gpus)
+                except Exception as exc:  # a waiting trial that cannot start must not take this thread down
+                    self._events.put(TrialEvent(METRIC, run.spec.trial_id, None, (f"backend: {exc!r}",)))
+
+    def _end_leftovers(self, pgid: int) -> None:
+        """The leader has exited: SIGTERM what is left of its group, SIGKILL it after the grace."""
+        if not _group_alive(pgid):
+            self._reaper.forget(pgid)
+            return
+        _signal_pgid(pgid, signal.SIGTERM)
+
+        def finish() -> None:
+            deadline = time.monotonic() + self.kill_grace
+            while _group_alive(pgid) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            _signal_pgid(pgid, signal.SIGKILL)
+            self._reaper.forget(pgid)
+
+        threading.Thread(target=finish, name=f"leftovers-{pgid}", daemon=True).start()
+
+    def _read(self, run: _Running, final: bool = False) -> None:
+        """:meth:`_drain`, except that a reader failure becomes the trial's problem (lock held)."""
+        if run.unreadable:
+            return
+        try:
+            self._drain(run, final)
+        except Exception as exc:
+            run.unreadable = True
+            problem = f"stopped reading the metrics file: {type(exc).__name__}: {str(exc)[:200]}"
+            self._events.put(TrialEvent(METRIC, run.spec.trial_id, None, (problem,)))
 
     def _drain(self, run: _Running, final: bool = False) -> None:
         """Turn what the trial appended to its metrics file into events (lock held).
@@ -219,7 +261,7 @@ class LocalBackend(Backend):
         while not self._closed.wait(self.poll_interval):
             with self._lock:
                 for run in list(self._running.values()):
-                    self._drain(run)
+                    self._read(run)
 
     def events(self, timeout: float) -> list[TrialEvent]:
         return drain(self._events, timeout)
@@ -255,6 +297,24 @@ class LocalBackend(Backend):
             spares, self._spares = list(self._spares), deque()
         for spare in spares:
             warm.retire(spare)
+        self._reaper.close()
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _signal_pgid(pgid: int, sig: int) -> None:
+    try:
+        os.killpg(pgid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 def signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:

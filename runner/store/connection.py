@@ -83,9 +83,17 @@ def connect_reader(path: str) -> sqlite3.Connection:
             # The file exists but its creator has not committed the schema yet: wait for it as a writer
             # would (the busy timeout), creating it if that creator went away.
             connect_writer(path).close()
-        row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        schema.check_version(row[0] if row else None, path)
+        version = _version(conn)
+        if version is not None and version.isdigit() and int(version) < schema.SCHEMA_VERSION:
+            connect_writer(path).close()  # an older store: upgrade it in place, then read it as it is now
+            version = _version(conn)
+        schema.check_version(version, path)
     return conn
+
+
+def _version(conn: sqlite3.Connection) -> str | None:
+    row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    return None if row is None else str(row[0])
 
 
 def _has_tables(conn: sqlite3.Connection) -> bool:

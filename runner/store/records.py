@@ -105,7 +105,11 @@ class Experiment:
 
 @dataclass(frozen=True)
 class Trial:
-    """One trial. ``final`` is the final metric as reported (number or dict), ``final_default`` its number."""
+    """One trial. ``final`` is the final metric as reported (number or dict), ``final_default`` its number.
+
+    ``attempt`` is the number of the attempt that counts (0: never started); ``dir`` is that attempt's
+    directory and every result is that attempt's.
+    """
 
     experiment_id: str
     id: str
@@ -126,6 +130,7 @@ class Trial:
     command: list[str]
     revision: int
     updated_seq: int
+    attempt: int = 0
 
     @property
     def duration(self) -> float | None:
@@ -160,6 +165,7 @@ class Trial:
             command=loads(row["command"], []),
             revision=row["revision"],
             updated_seq=row["updated_seq"],
+            attempt=row["attempt"],
         )
 
 

@@ -1,4 +1,4 @@
-"""The store's SQLite schema, version 1.
+"""The store's SQLite schema, version 2.
 
 One file, ``<home>/store.db``, holds every experiment of a home directory. It is opened in WAL mode: the
 runner that owns an experiment is its only writer of results; any number of readers (``nni-annot list``,
@@ -8,7 +8,8 @@ runner that owns an experiment is its only writer of results; any number of read
 Times are Unix seconds (REAL). JSON columns hold UTF-8 JSON text.
 
 ``meta``
-    ``key`` TEXT PRIMARY KEY, ``value`` TEXT. ``schema_version`` is the version of this schema ("1").
+    ``key`` TEXT PRIMARY KEY, ``value`` TEXT. ``schema_version`` is the version of this schema ("2"). A
+    version-1 store is upgraded in place when it is first opened (see :func:`create_or_check`).
 
 ``experiments`` (one row per experiment)
     ``id`` TEXT PRIMARY KEY (8 random letters/digits, as NNI), ``name``, ``status`` (CREATED, RUNNING, DONE,
@@ -27,9 +28,17 @@ Times are Unix seconds (REAL). JSON columns hold UTF-8 JSON text.
     ``params`` (JSON object keyed like the search space), ``final_default`` (REAL: the final metric's number,
     used for ranking; NULL if none), ``final_metric`` (JSON: the final metric exactly as reported, a number or
     a dict), ``intermediate_count``, ``last_intermediate`` (REAL), ``exit_code``, ``stderr_tail`` (TEXT),
-    ``message`` (why it failed or stopped), ``created_at``, ``started_at``, ``ended_at``, ``dir`` (the trial
-    directory: parameter.cfg, .nni/metrics, stdout, stderr), ``command`` (JSON list: the argv it ran),
-    ``revision``, ``updated_seq`` (the experiment's ``change_seq`` at the trial's last change).
+    ``message`` (why it failed or stopped; cleared when it ends well), ``created_at``, ``started_at``,
+    ``ended_at``, ``dir`` (the directory of the attempt that counts: parameter.cfg, .nni/metrics, stdout,
+    stderr), ``command`` (JSON list: the argv it ran), ``revision``, ``updated_seq`` (the experiment's
+    ``change_seq`` at the trial's last change), ``attempt`` (INTEGER, since version 2: 0 before the trial
+    first starts, then 1, 2, ... for each time it is started; a trial interrupted by a stop or a lost runner
+    runs again as a new attempt, in a directory of its own).
+
+    Only the attempt that counts has results in the store: starting or requeueing an attempt clears the
+    earlier attempt's intermediates, final result, exit code and stderr tail, and results written for any
+    other attempt than the trial's current one are ignored. The status history keeps every attempt's
+    statuses and messages (an interruption stays visible there).
 
 ``intermediates``, PRIMARY KEY (``experiment_id``, ``trial_id``, ``seq``)
     ``seq`` (0, 1, ... as reported), ``value_default`` (REAL), ``value`` (JSON, as reported), ``created_at``,
@@ -54,7 +63,7 @@ import sqlite3
 
 from nniannot.errors import StoreError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -103,6 +112,7 @@ CREATE TABLE IF NOT EXISTS trials (
     command TEXT NOT NULL DEFAULT '[]',
     revision INTEGER NOT NULL DEFAULT 0,
     updated_seq INTEGER NOT NULL DEFAULT 0,
+    attempt INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (experiment_id, id),
     UNIQUE (experiment_id, seq)
 );
@@ -143,16 +153,49 @@ CREATE INDEX IF NOT EXISTS actions_pending ON actions (experiment_id, applied_at
 
 
 def create_or_check(conn: sqlite3.Connection, path: str) -> None:
-    """Create the schema in an empty database, or check that an existing one is a version we read.
+    """Create the schema in an empty database, upgrade an older one in place, or check that it is ours.
 
-    The tables and the version row are written in one transaction, so a reader never sees a half-made store.
+    The tables and the version row are written in one transaction, so a reader never sees a half-made store;
+    an upgrade is one transaction too (a store is never left between two versions).
     """
-    conn.executescript(
-        f"BEGIN IMMEDIATE;\n{_DDL}\n"
-        f"INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', '{SCHEMA_VERSION}');\nCOMMIT;"
-    )
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        if _has_meta(conn):
+            _upgrade(conn, path)
+        else:
+            for statement in _DDL.split(";"):  # not executescript: it would commit our transaction first
+                if statement.strip():
+                    conn.execute(statement)
+        conn.execute(
+            "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+        )
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    if conn.in_transaction:
+        conn.execute("COMMIT")
     row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     check_version(row[0] if row else None, path)
+
+
+def _has_meta(conn: sqlite3.Connection) -> bool:
+    row = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone()
+    return row is not None
+
+
+def _upgrade(conn: sqlite3.Connection, path: str) -> None:
+    """Bring an existing store up to this version (inside the caller's transaction)."""
+    row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    if row is None or not str(row[0]).isdigit() or int(row[0]) >= SCHEMA_VERSION:
+        return  # ours, newer, or unreadable: check_version says which
+    if int(row[0]) < 1:
+        raise StoreError(f"{path} has an unknown old schema version {row[0]}")
+    if int(row[0]) == 1:
+        # Version 1 had no attempts: a trial that has a directory was started once.
+        conn.execute("ALTER TABLE trials ADD COLUMN attempt INTEGER NOT NULL DEFAULT 0")
+        conn.execute("UPDATE trials SET attempt = 1 WHERE dir IS NOT NULL")
+    conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
 
 
 def check_version(value: str | None, path: str) -> None:
@@ -168,5 +211,5 @@ def check_version(value: str | None, path: str) -> None:
             f"{path} was written by a newer nni-annot (schema {version}; this one reads {SCHEMA_VERSION}); "
             "upgrade nni-annot"
         )
-    if version < SCHEMA_VERSION:  # no older versions exist yet; migrations will go here
-        raise StoreError(f"{path} has an unknown old schema version {version}")
+    if version < SCHEMA_VERSION:
+        raise StoreError(f"{path} has the old schema version {version}; open it for writing to upgrade it")

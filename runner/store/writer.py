@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from nniannot.errors import StoreError
+from nniannot.runner.bounds import check_int, check_seconds
 from nniannot.runner.store.connection import connect_writer, translated
 from nniannot.runner.store.reader import StoreReader
 from nniannot.runner.store.records import (
@@ -40,6 +41,15 @@ _EXPERIMENT_FIELDS = frozenset(
 )  # fmt: skip
 _TRIAL_FIELDS = frozenset({"params", "dir", "command", "message", "stderr_tail", "exit_code", "revision"})
 _JSON_FIELDS = frozenset({"config", "search_space", "command", "params"})
+
+
+def _check_limits(fields: Mapping[str, Any]) -> None:
+    """ConfigError unless every limit in ``fields`` is None or inside its range (see runner/bounds.py)."""
+    for name in ("max_trials", "concurrency"):
+        if fields.get(name) is not None:
+            check_int(name, fields[name])
+    if fields.get("max_duration") is not None:
+        check_seconds("max_duration", fields["max_duration"])
 
 
 def _random_id(length: int) -> str:
@@ -87,6 +97,7 @@ class Store(StoreReader):
         unknown = set(fields) - _EXPERIMENT_FIELDS
         if unknown:
             raise StoreError(f"unknown experiment field(s): {', '.join(sorted(unknown))}")
+        _check_limits(fields)
         now = time.time()
         with self._tx("create an experiment") as conn:
             new_id = exp_id or self._fresh_id(conn, "experiments", 8)
@@ -113,6 +124,7 @@ class Store(StoreReader):
             raise StoreError(f"unknown experiment field(s): {', '.join(sorted(unknown))}")
         if not fields:
             return
+        _check_limits(fields)
         sets = ", ".join(f"{k} = ?" for k in fields)
         with self._tx("update an experiment") as conn:
             self._bump(conn, exp_id)
@@ -163,7 +175,10 @@ class Store(StoreReader):
             ).fetchone()
             if row is None:
                 raise StoreError(f"no experiment {exp_id!r}")
-            if owner_alive(row["owner_pid"], row["owner_host"], row["heartbeat_at"], stale_after, now=now):
+            mine = row["owner_pid"] == pid and row["owner_host"] == host
+            if not mine and owner_alive(
+                row["owner_pid"], row["owner_host"], row["heartbeat_at"], stale_after, now=now
+            ):
                 raise StoreError(
                     f"experiment {exp_id} is already running (runner pid {row['owner_pid']} on "
                     f"{row['owner_host']}); stop it with `nni-annot stop {exp_id}` first"
@@ -246,7 +261,11 @@ class Store(StoreReader):
         exit_code: int | None = None,
         stderr_tail: str | None = None,
     ) -> None:
-        """Record a trial's new status. RUNNING stamps started_at; a finished status stamps ended_at."""
+        """Record a trial's new status. RUNNING stamps started_at; a finished status stamps ended_at.
+
+        A finished status replaces the message with ``message`` (None clears an earlier attempt's "interrupted"
+        note); other statuses keep the message unless one is given.
+        """
         if status not in TRIAL_STATUSES:
             raise StoreError(f"unknown trial status {status!r}")
         now = time.time()
@@ -256,32 +275,70 @@ class Store(StoreReader):
                 "UPDATE trials SET status = ?, updated_seq = ?,"
                 " started_at = CASE WHEN ? THEN ? ELSE started_at END,"
                 " ended_at = CASE WHEN ? THEN ? ELSE ended_at END,"
-                " message = COALESCE(?, message), exit_code = COALESCE(?, exit_code),"
+                " message = CASE WHEN ? THEN ? ELSE COALESCE(?, message) END,"
+                " exit_code = COALESCE(?, exit_code),"
                 " stderr_tail = COALESCE(?, stderr_tail) WHERE experiment_id = ? AND id = ?",
                 (status, change, status == RUNNING, now, status in FINISHED_STATUSES, now,
-                 message, exit_code, stderr_tail, exp_id, trial_id),
+                 status in FINISHED_STATUSES, message, message, exit_code, stderr_tail, exp_id, trial_id),
             )  # fmt: skip
             self._history(conn, exp_id, trial_id, status, now, message)
 
     def requeue_trial(self, exp_id: str, trial_id: str, message: str) -> None:
-        """Put a trial back to WAITING with its results cleared, so it runs again with the same params."""
+        """Put a trial back to WAITING with its attempt's results cleared; it runs again with the same params."""
         now = time.time()
         with self._tx("requeue a trial") as conn:
             change = self._bump(conn, exp_id)
-            conn.execute(
-                "DELETE FROM intermediates WHERE experiment_id = ? AND trial_id = ?", (exp_id, trial_id)
-            )
+            self._clear_results(conn, exp_id, trial_id)
             conn.execute(
                 "UPDATE trials SET status = ?, updated_seq = ?, started_at = NULL, ended_at = NULL,"
-                " final_default = NULL, final_metric = NULL, intermediate_count = 0, last_intermediate = NULL,"
-                " exit_code = NULL, stderr_tail = NULL, message = ? WHERE experiment_id = ? AND id = ?",
+                " message = ? WHERE experiment_id = ? AND id = ?",
                 (WAITING, change, message, exp_id, trial_id),
             )
             self._history(conn, exp_id, trial_id, WAITING, now, message)
 
-    def add_intermediate(self, exp_id: str, trial_id: str, seq: int, default: float, value: Any) -> None:
-        """Record one intermediate result (a repeated ``seq`` replaces the earlier value)."""
+    def begin_attempt(self, exp_id: str, trial_id: str) -> Trial:
+        """Start the trial's next attempt: its number goes up by one and earlier results are cleared.
+
+        Returns the trial as it is now (``attempt`` is the new attempt's number). The caller records the
+        attempt's ``dir`` and ``command`` with :meth:`update_trial`.
+        """
+        with self._tx("start a trial attempt") as conn:
+            change = self._bump(conn, exp_id)
+            self._clear_results(conn, exp_id, trial_id)
+            conn.execute(
+                "UPDATE trials SET attempt = attempt + 1, updated_seq = ? WHERE experiment_id = ? AND id = ?",
+                (change, exp_id, trial_id),
+            )
+        return self.get_trial(exp_id, trial_id)
+
+    @staticmethod
+    def _clear_results(conn: sqlite3.Connection, exp_id: str, trial_id: str) -> None:
+        conn.execute("DELETE FROM intermediates WHERE experiment_id = ? AND trial_id = ?", (exp_id, trial_id))
+        conn.execute(
+            "UPDATE trials SET final_default = NULL, final_metric = NULL, intermediate_count = 0,"
+            " last_intermediate = NULL, exit_code = NULL, stderr_tail = NULL WHERE experiment_id = ? AND id = ?",
+            (exp_id, trial_id),
+        )
+
+    @staticmethod
+    def _is_current(conn: sqlite3.Connection, exp_id: str, trial_id: str, attempt: int | None) -> bool:
+        if attempt is None:
+            return True
+        row = conn.execute(
+            "SELECT attempt FROM trials WHERE experiment_id = ? AND id = ?", (exp_id, trial_id)
+        ).fetchone()
+        return row is not None and row[0] == attempt
+
+    def add_intermediate(
+        self, exp_id: str, trial_id: str, seq: int, default: float, value: Any, *, attempt: int | None = None
+    ) -> None:
+        """Record one intermediate result (a repeated ``seq`` replaces the earlier value).
+
+        With ``attempt``, the result is ignored unless that attempt is the trial's current one.
+        """
         with self._tx("record an intermediate result") as conn:
+            if not self._is_current(conn, exp_id, trial_id, attempt):
+                return
             change = self._bump(conn, exp_id)
             conn.execute(
                 "INSERT OR REPLACE INTO intermediates (experiment_id, trial_id, seq, value_default, value,"
@@ -295,9 +352,16 @@ class Store(StoreReader):
                 (change, default, exp_id, trial_id, exp_id, trial_id),
             )
 
-    def set_final(self, exp_id: str, trial_id: str, default: float, value: Any) -> None:
-        """Record a trial's final metric: ``default`` ranks it, ``value`` is kept as reported."""
+    def set_final(
+        self, exp_id: str, trial_id: str, default: float, value: Any, *, attempt: int | None = None
+    ) -> None:
+        """Record a trial's final metric: ``default`` ranks it, ``value`` is kept as reported.
+
+        With ``attempt``, the result is ignored unless that attempt is the trial's current one.
+        """
         with self._tx("record a final result") as conn:
+            if not self._is_current(conn, exp_id, trial_id, attempt):
+                return
             change = self._bump(conn, exp_id)
             conn.execute(
                 "UPDATE trials SET updated_seq = ?, final_default = ?, final_metric = ?"
@@ -340,17 +404,15 @@ def owner_alive(
     *,
     now: float | None = None,
 ) -> bool:
-    """Whether a runner (other than this process) still owns an experiment with these owner fields.
+    """Whether a live runner owns an experiment with these owner fields (this process counts, too).
 
     Live means: a heartbeat younger than ``stale_after`` seconds and, on this host, a process that exists.
     """
     now = time.time() if now is None else now
     if owner_pid is None or heartbeat_at is None or now - heartbeat_at > stale_after:
         return False
-    if owner_host != socket.gethostname():
-        return True
-    if owner_pid == os.getpid():
-        return False
+    if owner_host != socket.gethostname() or owner_pid == os.getpid():
+        return True  # another host's runner cannot be probed; this very process is alive
     try:
         os.kill(owner_pid, 0)
     except ProcessLookupError:

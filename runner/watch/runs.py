@@ -22,6 +22,11 @@ class SharedLimits(Limits):
 
     def __init__(self, limits: Limits, busy: Callable[[], int]) -> None:
         self.max_trials, self.max_duration = limits.max_trials, limits.max_duration
+        self.max_start_failures, self.max_trial_duration = (
+            limits.max_start_failures,
+            limits.max_trial_duration,
+        )
+        self.stop_wait = limits.stop_wait
         self.total = limits.concurrency
         self._busy = busy
 

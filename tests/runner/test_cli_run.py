@@ -159,7 +159,16 @@ FAULTY = """
 
 def test_faulty_trials_are_recorded_and_the_experiment_goes_on(tmp_path, cli, home):
     script = write(tmp_path / "faulty.py", FAULTY)
-    modes = ["crash", "exit3", "garbage", "nan", "inf", "string", "silent", "ok"]
+    modes = [
+        "ok",
+        "crash",
+        "exit3",
+        "garbage",
+        "nan",
+        "inf",
+        "string",
+        "silent",
+    ]  # a success first: no start stop
     space = write_json(tmp_path / "ss.json", {"mode": {"_type": "choice", "_value": modes}})
     result = cli("run", script, "--search-space", space, "--tuner", "grid", "--concurrency", "2")
     assert result.exit_code == 0, result.output

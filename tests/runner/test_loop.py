@@ -80,7 +80,8 @@ def test_faults_are_recorded_and_the_experiment_goes_on(store, tmp_path):
         Script(garbage=True),
         Script(final=0.5),
     ])  # fmt: skip
-    _, status, exp_id = _run(store, tmp_path, lambda spec: next(scripts))
+    limits = Limits(max_trials=6, concurrency=2, max_start_failures=None)
+    _, status, exp_id = _run(store, tmp_path, lambda spec: next(scripts), limits=limits)
     trials = store.list_trials(exp_id)
     got = [(t.status, t.message) for t in trials]
     assert status == DONE
