@@ -97,6 +97,35 @@ def test_an_else_branch_on_one_line() -> None:
     )
 
 
+def test_one_line_bodies_of_match_try_finally_and_with() -> None:
+    assert_specialises(
+        """
+        match mode:
+            case "fast": '''@nni.variable(nni.choice(1, 2), name=a)'''; a = 1
+            case _: a = 0
+        try: '''@nni.function_choice(f(1), f(2), name=g)'''; y = f(1)
+        finally: '''@nni.get_next_parameter()'''
+        with open(p) as fh: '''@nni.variable(nni.uniform(0, 1), name=u)'''; u = 0.5
+        """,
+        {"train/a/choice": 2, "train/g/function_choice": "f(2)", "train/u/uniform": 0.75},
+        """
+        match mode:
+            case "fast":
+                # chosen from nni.choice(1, 2)
+                a = 2
+            case _: a = 0
+        try:
+            # chosen from nni.function_choice(f(1), f(2))
+            y = f(2)
+        finally:
+            pass  # was @nni.get_next_parameter
+        with open(p) as fh:
+            # chosen from nni.uniform(0, 1)
+            u = 0.75
+        """,
+    )
+
+
 def test_nested_blocks_and_a_class_body_keep_their_indentation() -> None:
     assert_specialises(
         """
