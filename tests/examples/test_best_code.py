@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import textwrap
 
 import pytest
-
-from nniannot.transformer.specialise import specialise
 
 CELLS = '''
 import sys
@@ -103,42 +100,29 @@ def test_best_code_is_the_code_that_ran_even_after_the_script_changed(cli, tmp_p
     assert "b = 5" not in code and "report_final_result(a)" in code
 
 
-def source(text: str) -> str:
-    return textwrap.dedent(text).lstrip("\n")
+COMPACT = '''
+fast = True
+if fast: """@nni.variable(nni.choice(1, 2, 3), name=a)"""; a = 1  # one-line body
+class Cfg:
+    """@nni.variable(nni.uniform(0.0, 1.0), name=b)"""; b = 0.5
+score = a - abs(Cfg.b - 0.3)
+"""@nni.report_final_result(score)"""
+print("score", score)
+'''
 
 
-def test_specialise_function_choice_nested_choice_and_get_next_parameter():
-    code = source(
-        """
-        import math
-        '''@nni.get_next_parameter()'''
-        '''@nni.function_choice(math.tanh(x), relu(x, 0.1), name=act)'''
-        y = 1 + math.tanh(x)
-        '''@nni.variable(nni.choice(16, nni.randint(2, 5)), name=h)'''
-        h = 16
-        """
+def test_best_code_of_one_line_bodies_and_semicolons_runs_and_scores_the_best_result(cli, tmp_path):
+    (tmp_path / "compact.py").write_text(COMPACT)
+    cli("run", "compact.py", "--tuner", "random", "--seed", "2", "--max-trials", "4", "--plain")
+    doc = cli.show()
+    best = next(t for t in doc["trials"] if t["id"] == doc["best"]["trial_id"])
+    code = cli("show", "latest", "--best-code").stdout
+
+    assert "if fast:  # one-line body\n    # chosen from nni.choice(1, 2, 3)\n" in code
+    assert f"    a = {best['params']['compact/a/choice']}\n" in code
+    (tmp_path / "best.py").write_text(code)
+    done = subprocess.run(
+        [sys.executable, "best.py"], cwd=tmp_path, capture_output=True, text=True, timeout=60
     )
-    params = {"train/act/function_choice": "relu(x, 0.1)", "train/h/choice": "nni.randint(2, 5)",
-              "train/__line5/randint": 3}  # fmt: skip
-    result = specialise(code, params)
-    assert result.notes == []
-    assert result.code == source(
-        """
-        import math
-        pass  # was @nni.get_next_parameter
-        # chosen from nni.function_choice(math.tanh(x), relu(x, 0.1))
-        y = 1 + relu(x, 0.1)
-        # chosen from nni.choice(16, nni.randint(2, 5))
-        h = 3
-        """
-    )
-
-
-def test_specialise_keeps_a_value_that_is_none_of_the_options_and_says_so():
-    result = specialise("'''@nni.variable(nni.choice(1, 2), name=a)'''\na = 1\n", {"train/a/choice": 7})
-    assert result.code == "# chosen from nni.choice(1, 2)\na = 1\n"
-    assert result.notes == ["train.py: `train/a/choice` = 7 is none of its options; code kept as written"]
-
-
-def test_specialise_leaves_a_file_without_annotations_alone():
-    assert specialise("x = 1  # comment\n", {}).code == "x = 1  # comment\n"
+    assert done.returncode == 0, done.stderr
+    assert float(done.stdout.split()[-1]) == pytest.approx(best["final_default"])
