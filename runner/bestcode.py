@@ -1,7 +1,7 @@
 """``nni-annot show EXP --best-code``: a trial's code, specialised to its parameters.
 
 The code comes from the experiment's snapshot (what the trial ran, whatever happened to the files since);
-every tuned annotation is replaced by the trial's value. :func:`best_code_text` gives the annotated files as
+every tuned annotation is replaced by the trial's value (:mod:`nniannot.transformer.codemods`). :func:`best_code_text` gives the annotated files as
 one commented text; :func:`write_best_code` writes every file of the snapshot as a runnable tree.
 """
 
@@ -36,10 +36,10 @@ def _chosen(reader: StoreReader, exp_id: str, trial_id: str | None) -> tuple[Tri
 
 
 def _specialise(snapshot: Snapshot, rel: str, params: dict[str, Any]) -> tuple[str, list[str]]:
-    from nniannot.transformer.specialise import specialise
+    from nniannot.transformer.codemods import specialise_source  # libcst: only for this command
 
     text = snapshot.original(rel).decode("utf-8")
-    result = specialise(text, params, snapshot.files[rel].module, rel)
+    result = specialise_source(text, snapshot.files[rel].module, params, rel)
     return result.code, list(result.notes)
 
 
