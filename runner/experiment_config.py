@@ -80,18 +80,19 @@ class ExperimentConfig:
         return self
 
     def _limit_problems(self) -> Iterator[str]:
-        # (checker, limit in bounds.py, value, setting's name); None means "no limit" where it is allowed
-        checks: list[tuple[Any, str, Any, str]] = [
-            (check_int, "concurrency", self.concurrency, "concurrency"),
-            (check_int, "gpus_per_trial", self.gpus_per_trial, "gpus_per_trial"),
-            (check_seconds, "kill_grace", self.kill_grace, "kill_grace"),
-            (check_int, "max_trials", self.max_trials, "max_trials"),
-            (check_seconds, "max_duration", self.max_duration, "max_duration"),
-            (check_seconds, "max_trial_duration", self.max_trial_duration, "max_trial_duration"),
-            (check_int, "concurrency", self.local_workers, "local_workers"),
+        # (checker, limit in bounds.py, setting's name, whether None means "no limit")
+        checks: list[tuple[Any, str, str, bool]] = [
+            (check_int, "concurrency", "concurrency", False),
+            (check_int, "gpus_per_trial", "gpus_per_trial", False),
+            (check_seconds, "kill_grace", "kill_grace", False),
+            (check_int, "max_trials", "max_trials", True),
+            (check_seconds, "max_duration", "max_duration", True),
+            (check_seconds, "max_trial_duration", "max_trial_duration", True),
+            (check_int, "concurrency", "local_workers", True),
         ]
-        for checker, limit, value, name in checks:
-            if value is not None or name in ("concurrency", "gpus_per_trial", "kill_grace"):
+        for checker, limit, name, optional in checks:
+            value = getattr(self, name)
+            if value is not None or not optional:
                 yield from _problem(checker, limit, value, name)
         yield from self._start_failure_problems()
 
