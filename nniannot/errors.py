@@ -104,3 +104,14 @@ class MetricError(ProtocolError):
 
 class RunnerStillRunning(NniAnnotError):
     """A runner asked to stop had not stopped when the wait ran out (it may still be stopping its trials)."""
+
+
+class ConfigFileError(ConfigError):
+    """A config file breaks rules: carries every problem found in it, each located at file:line:col."""
+
+    def __init__(self, path: str, diagnostics: Iterable[Diagnostic]) -> None:
+        self.path = path
+        self.diagnostics = list(diagnostics)
+        count = len(self.diagnostics)
+        heading = f"{path}: {count} problem{'' if count == 1 else 's'}"
+        super().__init__(f"{heading}\n{format_diagnostics(self.diagnostics)}")

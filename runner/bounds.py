@@ -21,6 +21,7 @@ _INT_LIMITS = {
     "max_trials": (1, MAX_TRIALS),
     "concurrency": (1, MAX_CONCURRENCY),
     "gpus_per_trial": (0, MAX_GPUS),
+    "max_start_failures": (0, MAX_TRIALS),
 }
 # (lowest, highest, whether the lowest itself is allowed)
 _SECOND_LIMITS = {

@@ -1,7 +1,8 @@
 """NNI experiment configs (v1 ``nnictl create`` YAML and v2) mapped onto :class:`ExperimentConfig`.
 
-Both run unchanged: keys with a meaning here are honoured, keys that only mattered to NNI's own services
-are ignored quietly, and anything else gets a one-line warning ("ignored: ...") instead of an error.
+Both run unchanged: keys with a meaning here are honoured; NNI keys that only configured NNI's own services
+pass quietly; NNI keys whose effect nni-annot does not have give a warning saying what happens instead; any
+other key is an error that names the nearest known key. Every problem is recorded at its file:line:col.
 """
 
 from __future__ import annotations
@@ -11,13 +12,10 @@ from collections.abc import Callable
 from typing import Any
 
 from nniannot.errors import ConfigError
-from nniannot.runner.config import (
-    ExperimentConfig,
-    load_search_space_file,
-    parse_duration,
-    resolve_path,
-    split_command,
-)
+from nniannot.runner.config_section import Section
+from nniannot.runner.config_values import load_search_space_file, resolve_path, split_command
+from nniannot.runner.config_yaml import YamlMap, plain
+from nniannot.runner.experiment_config import ExperimentConfig
 
 _V1_MARKERS = {"authorName", "trainingServicePlatform", "maxTrialNum", "maxExecDuration", "searchSpacePath"}
 _V2_MARKERS = {
@@ -27,11 +25,29 @@ _V2_MARKERS = {
     "maxTrialNumber",
     "maxExperimentDuration",
 }
-# Keys that only configured NNI's own manager/web UI: nothing to do here, nothing to warn about.
-_QUIET = {
-    "authorName", "description", "logDir", "logLevel", "debug", "versionCheck", "logCollection", "nniManagerIp",
-    "experimentWorkingDirectory", "multiThread", "experimentType", "tunerGpuIndices", "multiPhase",
-}  # fmt: skip
+
+# Keys that only configured NNI's own manager, logs or web UI: nothing to do here, nothing to warn about.
+_QUIET = {"authorName", "description", "debug", "logLevel", "versionCheck", "logCollection", "multiThread",
+          "nniManagerIp", "experimentType"}  # fmt: skip
+_HOME = "results and logs go to nni-annot's home: --home, $NNIANNOT_HOME or ~/.nni-annot"
+_HERE = "trials run on this machine; see docs/cluster.md for Dask"
+_UNSUPPORTED = {
+    "logDir": _HOME,
+    "experimentWorkingDirectory": _HOME,
+    "multiPhase": "each trial receives one set of parameters",
+    "tunerGpuIndices": "the tuner runs on the CPU in nni-annot's own process",
+    "sharedStorage": "trials use this machine's files",
+}
+_V1_PLATFORMS = ("remoteConfig", "machineList", "paiConfig", "paiYarnConfig", "kubeflowConfig",
+                 "frameworkcontrollerConfig", "dlcConfig", "amlConfig", "hybridConfig", "nfs")  # fmt: skip
+_GPU_CHOICE = {
+    "gpuIndices": "trials may use every visible GPU; set CUDA_VISIBLE_DEVICES to choose them",
+    "maxTrialNumPerGpu": "a GPU runs one trial at a time",
+    "maxTrialNumberPerGpu": "a GPU runs one trial at a time",
+}
+_V1_CLUSTER_TRIAL = ("image", "cpuNum", "memoryMB", "shmMB", "virtualCluster", "nasMode", "authFile", "portList",
+                     "paiConfigPath", "containerNFSMountPath", "nniManagerNFSMountPath", "paiStorageConfigName",
+                     "worker", "ps", "master", "taskRoles")  # fmt: skip
 
 
 def detect(data: dict[str, Any]) -> str:
@@ -45,54 +61,33 @@ def detect(data: dict[str, Any]) -> str:
     return "own"
 
 
-class _Reader:
-    """Takes keys out of a mapping and records the ones nobody took."""
-
-    def __init__(self, data: dict[str, Any], where: str) -> None:
-        self.data, self.where, self.used = data, where, set(_QUIET)
-
-    def get(self, key: str, default: Any = None) -> Any:
-        self.used.add(key)
-        return self.data.get(key, default)
-
-    def leftovers(self, path: str) -> list[str]:
-        return [
-            f"{path}: ignored: `{self.where}{k}` is not supported" for k in self.data if k not in self.used
-        ]
-
-
-def _algorithm(
-    section: Any, name_keys: tuple[str, ...], where: str, path: str
-) -> tuple[str | None, dict, list]:
-    """(name, class args, warnings) of a tuner/assessor/advisor section."""
+def _algorithm(top: Section, key: str, name_key: str, custom: tuple[str, ...]) -> tuple[str | None, dict]:
+    """(name, class args) of a tuner/assessor/advisor section; custom classes are errors."""
+    section = top.section(key)
     if section is None:
-        return None, {}, []
-    if not isinstance(section, dict):
-        raise ConfigError(f"{path}: `{where}` must be a mapping with a name and classArgs")
-    reader = _Reader(section, f"{where}.")
-    name = next((reader.get(k) for k in name_keys if section.get(k) is not None), None)
-    for k in name_keys:
-        reader.get(k)
-    if name is None:
-        custom = section.get("className") or section.get("codeDir") or section.get("codeDirectory")
-        hint = " (custom tuner classes are not supported)" if custom else ""
-        raise ConfigError(f"{path}: `{where}` needs {' or '.join(name_keys)}{hint}")
-    args = reader.get("classArgs") or {}
-    if not isinstance(args, dict):
-        raise ConfigError(f"{path}: `{where}.classArgs` must be a mapping")
-    reader.get("gpuIndices")
-    reader.get("gpuNum")
-    return str(name), dict(args), reader.leftovers(path)
+        return None, {}
+    given_custom = [k for k in custom if section.has(k)]
+    for k in given_custom:
+        section.fail(k, f"{section.name(k)}: custom {key} classes are not supported; name a built-in {key}"
+                        f" with `{name_key}` (see docs/tuners.md)")  # fmt: skip
+    unsupported = {"gpuIndices": f"the {key} runs on the CPU in nni-annot's own process",
+                   "gpuNum": f"the {key} runs on the CPU in nni-annot's own process"}  # fmt: skip
+    if key == "tuner":
+        unsupported["includeIntermediateResults"] = "tuners learn from final results only"
+    section.check_keys((name_key, "classArgs", *custom), unsupported)
+    name = section.typed(name_key, str, f"the name of a built-in {key}")
+    if name is None and not given_custom:
+        section.require(name_key, f"{top.name(key)} needs `{name_key}`")
+    args = section.typed("classArgs", dict, "a mapping of arguments") or {}
+    return name, plain(args)
 
 
 def _apply_algorithms(
-    cfg: ExperimentConfig, data: dict, reader: _Reader, keys: tuple[str, ...], path: str
-) -> list:
-    warnings: list[str] = []
-    tuner, tuner_args, w1 = _algorithm(reader.get("tuner"), keys, "tuner", path)
-    advisor, advisor_args, w2 = _algorithm(reader.get("advisor"), keys, "advisor", path)
-    assessor, assessor_args, w3 = _algorithm(reader.get("assessor"), keys, "assessor", path)
-    warnings += w1 + w2 + w3
+    cfg: ExperimentConfig, top: Section, name_keys: tuple[str, str, str], custom: tuple
+) -> None:
+    tuner, tuner_args = _algorithm(top, "tuner", name_keys[0], custom)
+    assessor, assessor_args = _algorithm(top, "assessor", name_keys[1], custom)
+    advisor, advisor_args = _algorithm(top, "advisor", name_keys[2], custom)
     if advisor and not tuner:  # Hyperband/BOHB were "advisors" in NNI: a tuner here
         tuner, tuner_args = advisor, advisor_args
     for args in (tuner_args, assessor_args):
@@ -101,102 +96,123 @@ def _apply_algorithms(
             cfg.optimize_mode = str(mode)
     cfg.tuner, cfg.tuner_args = tuner, tuner_args
     cfg.assessor, cfg.assessor_args = assessor, assessor_args
-    return warnings
 
 
-def _trial_command(cfg: ExperimentConfig, command: Any, code_dir: str, where: str) -> None:
-    cfg.command = split_command(command, where)
-    cfg.code_dir = code_dir
+def _search_space_file(cfg: ExperimentConfig, top: Section, key: str, base: str) -> None:
+    path = top.attempt(key, resolve_path, base, top.get(key), top.name(key))
+    if path is not None:
+        cfg.search_space_file = path
+        cfg.search_space = top.attempt(key, load_search_space_file, path)
 
 
-def _int(value: Any, what: str, path: str) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ConfigError(f"{path}: `{what}` must be a whole number, but got {value!r}")
-    return value
-
-
-def _platform(value: Any, path: str, key: str) -> list[str]:
-    platform = value.get("platform") if isinstance(value, dict) else value
-    if platform in (None, "local"):
-        return []
-    return [
-        f"{path}: ignored: `{key}: {platform}` (trials run on this machine; see docs/cluster.md for Dask)"
-    ]
-
-
-def from_v1(data: dict[str, Any], base: str, path: str) -> tuple[ExperimentConfig, list[str]]:
-    """Map an NNI v1 config (``nnictl create --config``)."""
-    reader, cfg = _Reader(data, ""), ExperimentConfig(source="nni-v1", max_trials=None)
-    warnings = _platform(reader.get("trainingServicePlatform"), path, "trainingServicePlatform")
-    cfg.name = reader.get("experimentName")
-    cfg.concurrency = _int(reader.get("trialConcurrency", 1), "trialConcurrency", path) or 1
-    cfg.max_duration = parse_duration(reader.get("maxExecDuration"), "maxExecDuration")
-    cfg.max_trials = _int(reader.get("maxTrialNum"), "maxTrialNum", path)
-    space = reader.get("searchSpacePath")
-    if space is not None:
-        cfg.search_space_file = resolve_path(base, space, "searchSpacePath")
-        cfg.search_space = load_search_space_file(cfg.search_space_file)
-    cfg.use_annotation = bool(reader.get("useAnnotation", False))
-    warnings += _apply_algorithms(
-        cfg, data, reader, ("builtinTunerName", "builtinAssessorName", "builtinAdvisorName"), path
+def _trial_command(cfg: ExperimentConfig, section: Section, key: str, base: str, dir_key: str) -> None:
+    command = section.get(key)
+    if command is not None:
+        cfg.command = section.attempt(key, split_command, command, section.name(key)) or []
+    cfg.code_dir = section.attempt(
+        dir_key, resolve_path, base, section.get(dir_key, "."), section.name(dir_key)
     )
-    trial = reader.get("trial")
-    if not isinstance(trial, dict) or "command" not in trial:
-        raise ConfigError(f"{path}: an NNI v1 config needs `trial.command`")
-    trial_reader = _Reader(trial, "trial.")
-    code_dir = resolve_path(base, trial_reader.get("codeDir", "."), "trial.codeDir")
-    _trial_command(cfg, trial_reader.get("command"), code_dir, f"{path}: trial.command")
-    cfg.gpus_per_trial = _int(trial_reader.get("gpuNum", 0), "trial.gpuNum", path) or 0
-    warnings += trial_reader.leftovers(path)
-    local = reader.get("localConfig")
-    if isinstance(local, dict):
-        warnings += _Reader(
-            {k: v for k, v in local.items() if k != "useActiveGpu"}, "localConfig."
-        ).leftovers(path)
-    return cfg, warnings + reader.leftovers(path)
 
 
-def from_v2(data: dict[str, Any], base: str, path: str) -> tuple[ExperimentConfig, list[str]]:
+def _limits(cfg: ExperimentConfig, top: Section, keys: dict[str, str]) -> None:
+    """Read the NNI keys of ``keys`` (our field -> NNI key) into ``cfg``, each through bounds.py."""
+    cfg.concurrency = top.int(keys["concurrency"], "concurrency", 1) or cfg.concurrency
+    cfg.max_trials = top.int(keys["max_trials"], "max_trials")
+    cfg.max_duration = top.seconds(keys["max_duration"], "max_duration")
+    if "max_trial_duration" in keys:
+        cfg.max_trial_duration = top.seconds(keys["max_trial_duration"], "max_trial_duration")
+    if "gpus_per_trial" in keys:
+        cfg.gpus_per_trial = top.int(keys["gpus_per_trial"], "gpus_per_trial", 0) or 0
+
+
+def _common(cfg: ExperimentConfig, top: Section) -> None:
+    cfg.name = top.typed("experimentName", str, "text")
+    cfg.use_annotation = bool(top.typed("useAnnotation", bool, "true or false"))
+
+
+_V1_KEYS = ("experimentName", "trialConcurrency", "maxExecDuration", "maxTrialNum", "trainingServicePlatform",
+            "searchSpacePath", "useAnnotation", "tuner", "assessor", "advisor", "trial", "localConfig")  # fmt: skip
+
+
+def from_v1(top: Section, base: str) -> ExperimentConfig:
+    """Map an NNI v1 config (``nnictl create --config``); problems are recorded in ``top.problems``.
+
+    NNI v1 had no per-trial time limit, so ``max_trial_duration`` stays None.
+    """
+    cfg = ExperimentConfig(source="nni-v1", max_trials=None)
+    top.check_keys(_V1_KEYS, {**_UNSUPPORTED, **dict.fromkeys(_V1_PLATFORMS, _HERE)}, _QUIET)
+    platform = top.get("trainingServicePlatform")
+    if platform not in (None, "local"):
+        top.warn("trainingServicePlatform", f"ignored: `trainingServicePlatform: {platform}` ({_HERE})")
+    _common(cfg, top)
+    _limits(cfg, top, {"concurrency": "trialConcurrency", "max_trials": "maxTrialNum",
+                       "max_duration": "maxExecDuration"})  # fmt: skip
+    if top.get("searchSpacePath") is not None:
+        _search_space_file(cfg, top, "searchSpacePath", base)
+    _apply_algorithms(cfg, top, ("builtinTunerName", "builtinAssessorName", "builtinAdvisorName"),
+                      ("codeDir", "classFileName", "className"))  # fmt: skip
+    _v1_trial(cfg, top, base)
+    local = top.section("localConfig")
+    if local is not None:
+        local.check_keys((), _GPU_CHOICE, ("useActiveGpu",))
+    return cfg
+
+
+def _v1_trial(cfg: ExperimentConfig, top: Section, base: str) -> None:
+    trial = top.section("trial")
+    if trial is None:
+        top.require("trial", "an NNI v1 config needs `trial.command`")
+        return
+    trial.check_keys(("command", "codeDir", "gpuNum"),
+                     dict.fromkeys(_V1_CLUSTER_TRIAL, "a cluster platform's setting; trials run here"))  # fmt: skip
+    trial.require("command", "an NNI v1 config needs `trial.command`")
+    _trial_command(cfg, trial, "command", base, "codeDir")
+    cfg.gpus_per_trial = trial.int("gpuNum", "gpus_per_trial", 0) or 0
+
+
+_V2_KEYS = ("experimentName", "searchSpaceFile", "searchSpace", "trialCommand", "trialCodeDirectory",
+            "trialConcurrency", "trialGpuNumber", "maxExperimentDuration", "maxTrialDuration", "maxTrialNumber",
+            "useAnnotation", "tuner", "assessor", "advisor", "trainingService")  # fmt: skip
+
+
+def from_v2(top: Section, base: str) -> ExperimentConfig:
     """Map an NNI v2 config (``trialCommand``, ``searchSpaceFile`` or inline ``searchSpace``, ...)."""
-    reader, cfg = _Reader(data, ""), ExperimentConfig(source="nni-v2", max_trials=None)
-    warnings = _v2_training_service(cfg, reader.get("trainingService"), base, path)
-    cfg.name = reader.get("experimentName")
-    cfg.concurrency = _int(reader.get("trialConcurrency", 1), "trialConcurrency", path) or 1
-    cfg.max_duration = parse_duration(reader.get("maxExperimentDuration"), "maxExperimentDuration")
-    cfg.max_trials = _int(reader.get("maxTrialNumber"), "maxTrialNumber", path)
-    cfg.gpus_per_trial = _int(reader.get("trialGpuNumber", 0), "trialGpuNumber", path) or 0
-    space_file, inline = reader.get("searchSpaceFile"), reader.get("searchSpace")
-    if space_file is not None:
-        cfg.search_space_file = resolve_path(base, space_file, "searchSpaceFile")
-        cfg.search_space = load_search_space_file(cfg.search_space_file)
-    elif inline is not None:
-        if not isinstance(inline, dict):
-            raise ConfigError(f"{path}: `searchSpace` must be a mapping of parameters")
-        cfg.search_space = inline
-    cfg.use_annotation = bool(reader.get("useAnnotation", False))
-    warnings += _apply_algorithms(cfg, data, reader, ("name", "builtinTunerName"), path)
-    if reader.get("trialCommand") is None:
-        raise ConfigError(f"{path}: an NNI v2 config needs `trialCommand`")
-    code_dir = resolve_path(base, data.get("trialCodeDirectory", "."), "trialCodeDirectory")
-    reader.get("trialCodeDirectory")
-    _trial_command(cfg, data["trialCommand"], code_dir, f"{path}: trialCommand")
-    if reader.get("maxTrialDuration") is not None:
-        warnings.append(f"{path}: ignored: `maxTrialDuration` (per-trial time limits are not supported yet)")
-    return cfg, warnings + reader.leftovers(path)
+    cfg = ExperimentConfig(source="nni-v2", max_trials=None)
+    top.check_keys(_V2_KEYS, _UNSUPPORTED, _QUIET)
+    _v2_training_service(cfg, top, base)
+    _common(cfg, top)
+    _limits(cfg, top, {"concurrency": "trialConcurrency", "max_trials": "maxTrialNumber",
+                       "max_duration": "maxExperimentDuration", "max_trial_duration": "maxTrialDuration",
+                       "gpus_per_trial": "trialGpuNumber"})  # fmt: skip
+    if top.get("searchSpaceFile") is not None:
+        _search_space_file(cfg, top, "searchSpaceFile", base)
+    elif top.get("searchSpace") is not None:
+        inline = top.typed("searchSpace", dict, "a mapping of parameters")
+        cfg.search_space = plain(inline) if inline is not None else None
+    _apply_algorithms(cfg, top, ("name", "name", "name"), ("className", "codeDirectory"))
+    top.require("trialCommand", "an NNI v2 config needs `trialCommand`")
+    _trial_command(cfg, top, "trialCommand", base, "trialCodeDirectory")
+    return cfg
 
 
-def _v2_training_service(cfg: ExperimentConfig, value: Any, base: str, path: str) -> list[str]:
-    services = value if isinstance(value, list) else [value]
-    out: list[str] = []
+def _v2_training_service(cfg: ExperimentConfig, top: Section, base: str) -> None:
+    value = top.get("trainingService")
+    services = value if isinstance(value, list) else [value] if value is not None else []
     for service in services:
-        if isinstance(service, dict) and service.get("platform") == "dask":
+        if not isinstance(service, YamlMap):
+            top.fail(
+                "trainingService", f"`trainingService` must be a mapping with a platform, but got {service!r}"
+            )
+            continue
+        section = Section(service, top.problems, "trainingService.")
+        platform = service.get("platform")
+        if platform == "dask":
             cfg.backend = "dask"
-            out += dask_service(cfg, service, base, path)
+            dask_service(cfg, section, base)
+        elif platform in (None, "local"):
+            section.check_keys(("platform",), _GPU_CHOICE, ("useActiveGpu", "reuseMode"))
         else:
-            out += _platform(service, path, "trainingService.platform")
-    return out
+            section.warn("platform", f"ignored: `trainingService.platform: {platform}` ({_HERE})")
 
 
 _DASK_KEYS = {"scheduler": "scheduler", "localWorkers": "local_workers", "local_workers": "local_workers",
@@ -204,34 +220,27 @@ _DASK_KEYS = {"scheduler": "scheduler", "localWorkers": "local_workers", "local_
               "retry_lost": "retry_lost"}  # fmt: skip
 
 
-def dask_service(
-    cfg: ExperimentConfig, service: dict[str, Any], base: str, path: str, where: str = "trainingService."
-) -> list[str]:
+def dask_service(cfg: ExperimentConfig, section: Section, base: str, whole: bool = True) -> None:
     """Apply the dask settings of ``trainingService: {platform: dask, scheduler: ..., local_workers: ...,
-    upload: [...], shared_fs: ..., retry_lost: ...}`` (camelCase too); a warning for each unknown key.
+    upload: [...], shared_fs: ..., retry_lost: ...}`` (camelCase too); unknown keys are errors.
 
-    Choosing the dask backend is the caller's business."""
-    warnings = []
-    for key, value in service.items():
-        attr = _DASK_KEYS.get(key)
-        if key == "platform" or value is None:
+    Choosing the dask backend is the caller's business. ``whole``: the section holds only these keys and
+    ``platform``, so any other key is reported here."""
+    if whole:
+        section.check_keys((*_DASK_KEYS, "platform"))
+    for key, attr in _DASK_KEYS.items():
+        if section.get(key) is None:
             continue
-        if attr is None:
-            warnings.append(f"{path}: ignored: `{where}{key}` is not supported for dask")
-        elif attr == "upload":
-            items = value if isinstance(value, list) else [value]
-            cfg.upload += [resolve_path(base, item, f"{where}upload") for item in items]
+        if attr == "upload":
+            items = section.get(key) if isinstance(section.get(key), list) else [section.get(key)]
+            cfg.upload += [p for p in (section.attempt(key, resolve_path, base, i, section.name(key)) for i in items)
+                           if p is not None]  # fmt: skip
         elif attr == "local_workers":
-            cfg.local_workers = _int(value, f"{where}{key}", path)
+            cfg.local_workers = section.int(key, "concurrency")
         elif attr == "scheduler":
-            if not isinstance(value, str):
-                raise ConfigError(f"{path}: `{where}scheduler` must be an address, but got {value!r}")
-            cfg.scheduler = value
+            cfg.scheduler = section.typed(key, str, "an address such as tcp://host:8786")
         else:
-            if not isinstance(value, bool):
-                raise ConfigError(f"{path}: `{where}{key}` must be true or false, but got {value!r}")
-            setattr(cfg, attr, value)
-    return warnings
+            setattr(cfg, attr, bool(section.typed(key, bool, "true or false")))
 
 
 def script_of(

@@ -1,4 +1,7 @@
-"""nni-annot's own YAML config: the CLI options of ``nni-annot run`` as keys (see docs/config.md)."""
+"""nni-annot's own YAML config: the CLI options of ``nni-annot run`` as keys (see docs/config.md).
+
+A key that is not one of these is an error naming the nearest one; every problem is recorded at its place.
+"""
 
 from __future__ import annotations
 
@@ -6,97 +9,127 @@ import shlex
 from typing import Any
 
 from nniannot.errors import ConfigError
-from nniannot.runner.config import (
-    ExperimentConfig,
-    load_search_space_file,
-    parse_duration,
-    resolve_path,
-    split_command,
-)
+from nniannot.runner.config_section import Section
+from nniannot.runner.config_values import load_search_space_file, parse_duration, resolve_path, split_command
+from nniannot.runner.config_yaml import plain
+from nniannot.runner.experiment_config import ExperimentConfig
 from nniannot.runner.nni_config import dask_service
 
-_KEYS = (
+_DASK = ("scheduler", "local_workers", "upload", "shared_fs", "retry_lost")
+KEYS = (
     "script", "args", "command", "code_dir", "search_space", "use_annotation", "tuner", "tuner_args",
-    "assessor", "assessor_args", "optimize_mode", "max_trials", "max_duration", "concurrency", "seed",
-    "gpus_per_trial", "name", "kill_grace", "backend", "scheduler", "local_workers", "upload", "shared_fs",
-    "retry_lost", "trainingService",
+    "assessor", "assessor_args", "optimize_mode", "max_trials", "max_duration", "max_trial_duration",
+    "max_start_failures", "concurrency", "seed", "gpus_per_trial", "name", "kill_grace", "backend",
+    *_DASK, "trainingService",
 )  # fmt: skip
 
 
-def _typed(data: dict[str, Any], key: str, kind: type | tuple[type, ...], path: str) -> Any:
-    value = data.get(key)
-    if value is None:
-        return None
-    if (isinstance(value, bool) and kind is not bool) or not isinstance(value, kind):
-        names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-        raise ConfigError(f"{path}: `{key}` must be {names}, but got {value!r}")
-    return value
-
-
-def _algorithm(data: dict[str, Any], key: str, path: str) -> tuple[str | None, dict[str, Any]]:
-    value = data.get(key)
-    args = _typed(data, f"{key}_args", dict, path) or {}
-    if isinstance(value, dict):
-        extra = value.get("args", value.get("class_args", value.get("classArgs", {})))
-        if not isinstance(extra, dict):
-            raise ConfigError(f"{path}: `{key}.args` must be a mapping")
-        return value.get("name"), {**extra, **args}
-    if value is not None and not isinstance(value, str):
-        raise ConfigError(f"{path}: `{key}` must be a name or a mapping with name and args")
-    return value, args
-
-
-def from_yaml(data: dict[str, Any], base: str, path: str) -> tuple[ExperimentConfig, list[str]]:
-    """Build a config from nni-annot's keys; paths are relative to the config file's folder."""
-    warnings = [f"{path}: ignored: unknown key `{k}`" for k in data if k not in _KEYS]
+def from_yaml(top: Section, base: str) -> ExperimentConfig:
+    """Build a config from nni-annot's keys; paths are relative to the config file's folder (``base``)."""
+    top.check_keys(KEYS)
     cfg = ExperimentConfig(source="nni-annot")
-    script = _typed(data, "script", str, path)
-    cfg.script = resolve_path(base, script, "script") if script else None
-    args = data.get("args") or []
-    cfg.args = shlex.split(args) if isinstance(args, str) else [str(a) for a in args]
-    if data.get("command") is not None:
-        cfg.command = split_command(data["command"], f"{path}: command")
-    cfg.code_dir = resolve_path(base, data.get("code_dir") or ".", "code_dir")
-    space = data.get("search_space")
-    if isinstance(space, str):
-        cfg.search_space_file = resolve_path(base, space, "search_space")
-        cfg.search_space = load_search_space_file(cfg.search_space_file)
-    elif isinstance(space, dict):
-        cfg.search_space = space
-    elif space is not None:
-        raise ConfigError(f"{path}: `search_space` must be a file name or a mapping")
-    cfg.use_annotation = _typed(data, "use_annotation", bool, path)
-    cfg.tuner, cfg.tuner_args = _algorithm(data, "tuner", path)
-    cfg.assessor, cfg.assessor_args = _algorithm(data, "assessor", path)
-    cfg.optimize_mode = _typed(data, "optimize_mode", str, path) or cfg.optimize_mode
-    if "max_trials" in data:
-        cfg.max_trials = _typed(data, "max_trials", int, path)
-    cfg.max_duration = parse_duration(data.get("max_duration"), "max_duration")
-    cfg.concurrency = _typed(data, "concurrency", int, path) or 1
-    cfg.seed = _typed(data, "seed", int, path)
-    cfg.gpus_per_trial = _typed(data, "gpus_per_trial", int, path) or 0
-    cfg.name = _typed(data, "name", str, path)
-    grace = _typed(data, "kill_grace", (int, float), path)
-    cfg.kill_grace = float(grace) if grace is not None else cfg.kill_grace
-    cfg.backend = _typed(data, "backend", str, path) or cfg.backend
-    warnings += _training_service(cfg, data, base, path)
-    return cfg, warnings
+    _trial(cfg, top, base)
+    _search_space(cfg, top, base)
+    cfg.use_annotation = top.typed("use_annotation", bool, "true or false")
+    cfg.tuner, cfg.tuner_args = _algorithm(top, "tuner")
+    cfg.assessor, cfg.assessor_args = _algorithm(top, "assessor")
+    cfg.optimize_mode = top.typed("optimize_mode", str, "maximize or minimize") or cfg.optimize_mode
+    _limits(cfg, top)
+    cfg.seed = top.typed("seed", int, "a whole number")
+    cfg.name = top.typed("name", str, "text")
+    cfg.backend = top.typed("backend", str, "local or dask") or cfg.backend
+    dask_service(cfg, top, base, whole=False)
+    _training_service(cfg, top, base)
+    return cfg
 
 
-def _training_service(cfg: ExperimentConfig, data: dict[str, Any], base: str, path: str) -> list[str]:
-    """The dask settings: top-level keys, or NNI's ``trainingService: {platform: dask, ...}`` form."""
-    keys: tuple[str, ...] = ("scheduler", "local_workers", "upload", "shared_fs", "retry_lost")
-    top = {k: data[k] for k in keys if k in data}
-    warnings = dask_service(cfg, top, base, path, where="")
-    service = data.get("trainingService")
-    if service is None:
-        return warnings
-    platform = service.get("platform") if isinstance(service, dict) else None
-    if not isinstance(service, dict) or platform not in ("local", "dask"):
+def _trial(cfg: ExperimentConfig, top: Section, base: str) -> None:
+    script = top.typed("script", str, "a file name")
+    cfg.script = top.attempt("script", resolve_path, base, script, "`script`") if script else None
+    args = top.get("args") or []
+    if isinstance(args, str):
+        cfg.args = top.attempt("args", _split_args, args) or []
+    elif isinstance(args, list) and all(isinstance(a, (str, int, float)) for a in args):
+        cfg.args = [str(a) for a in args]
+    else:
+        top.fail("args", f"`args` must be a string or a list of words, but got {args!r}")
+    if top.get("command") is not None:
+        cfg.command = top.attempt("command", split_command, top.get("command"), "`command`") or []
+    cfg.code_dir = top.attempt("code_dir", resolve_path, base, top.get("code_dir") or ".", "`code_dir`")
+
+
+def _split_args(args: str) -> list[str]:
+    try:
+        return shlex.split(args)
+    except ValueError as exc:
         raise ConfigError(
-            f"{path}: `trainingService` must be {{platform: dask, scheduler: ...}} or {{platform: local}}"
-        )
+            f"`args` must split like a shell command line, but {args!r} does not: {exc}"
+        ) from None
+
+
+def _search_space(cfg: ExperimentConfig, top: Section, base: str) -> None:
+    space = top.get("search_space")
+    if isinstance(space, str):
+        cfg.search_space_file = top.attempt("search_space", resolve_path, base, space, "`search_space`")
+        if cfg.search_space_file is not None:
+            cfg.search_space = top.attempt("search_space", load_search_space_file, cfg.search_space_file)
+    elif isinstance(space, dict):
+        cfg.search_space = plain(space)
+    elif space is not None:
+        top.fail("search_space", f"`search_space` must be a file name or a mapping, but got {space!r}")
+
+
+def _limits(cfg: ExperimentConfig, top: Section) -> None:
+    if top.has("max_trials"):  # null: no limit
+        cfg.max_trials = top.int("max_trials", "max_trials")
+    cfg.max_duration = top.seconds("max_duration", "max_duration")
+    cfg.max_trial_duration = top.seconds("max_trial_duration", "max_trial_duration")
+    if top.has("max_start_failures"):  # 0 or null: off
+        cfg.max_start_failures = _start_failures(top)
+    cfg.concurrency = top.int("concurrency", "concurrency", 1) or cfg.concurrency
+    cfg.gpus_per_trial = top.int("gpus_per_trial", "gpus_per_trial", 0) or 0
+    if top.get("kill_grace") is not None:
+        grace = top.attempt("kill_grace", parse_duration, top.get("kill_grace"), "`kill_grace`", "kill_grace")
+        cfg.kill_grace = cfg.kill_grace if grace is None else grace
+
+
+def _start_failures(top: Section) -> int | None:
+    if top.get("max_start_failures") is None:
+        return None
+    return top.int("max_start_failures", "max_start_failures")  # 0: off
+
+
+def _algorithm(top: Section, key: str) -> tuple[str | None, dict[str, Any]]:
+    """``tuner: tpe`` or ``tuner: {name: tpe, args: {...}}``, plus ``tuner_args``."""
+    args = top.typed(f"{key}_args", dict, "a mapping of arguments") or {}
+    value = top.get(key)
+    section = top.section(key) if isinstance(value, dict) else None
+    if section is not None:
+        section.check_keys(("name", "args", "class_args", "classArgs"))
+        extra = next((section.get(k) for k in ("args", "class_args", "classArgs") if section.has(k)), None)
+        if extra is not None and not isinstance(extra, dict):
+            section.fail("args", f"`{key}.args` must be a mapping of arguments, but got {extra!r}")
+            extra = None
+        name = section.typed("name", str, f"the name of a built-in {key}")
+        section.require("name", f"`{key}` needs a `name`")
+        return name, plain({**(extra or {}), **args})
+    if value is not None and not isinstance(value, str):
+        top.fail(key, f"`{key}` must be a name or a mapping with name and args, but got {value!r}")
+        return None, plain(args)
+    return value, plain(args)
+
+
+def _training_service(cfg: ExperimentConfig, top: Section, base: str) -> None:
+    """NNI's ``trainingService: {platform: dask, ...}`` form of the dask settings, or ``{platform: local}``."""
+    service = top.section("trainingService")
+    if service is None:
+        return
+    platform = service.get("platform")
     if platform == "dask":
         cfg.backend = "dask"
-        warnings += dask_service(cfg, service, base, path)
-    return warnings
+        dask_service(cfg, service, base)
+    elif platform == "local":
+        service.check_keys(("platform",))
+    else:
+        top.fail("trainingService", f"`trainingService` must be {{platform: dask, scheduler: ...}} or"
+                                    f" {{platform: local}}, but got platform {platform!r}")  # fmt: skip

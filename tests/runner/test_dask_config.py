@@ -36,7 +36,6 @@ def test_own_yaml_with_a_dask_training_service(tmp_path):
           upload: [data, "conf/*.json"]
           retry_lost: true
           shared_fs: false
-          workers_please: 3
     """)  # fmt: skip
     cfg, warnings = load_config_file(path)
     assert (cfg.backend, cfg.scheduler, cfg.retry_lost, cfg.shared_fs) == (
@@ -46,8 +45,23 @@ def test_own_yaml_with_a_dask_training_service(tmp_path):
         False,
     )
     assert cfg.upload == [str(tmp_path / "data"), str(tmp_path / "conf" / "*.json")]
-    assert warnings == [f"{path}: ignored: `trainingService.workers_please` is not supported for dask"]
+    assert warnings == []
     cfg.check()
+
+
+def test_a_misspelt_dask_key_is_an_error_naming_the_right_one(tmp_path):
+    path = _yaml(tmp_path, """
+        script: train.py
+        trainingService:
+          platform: dask
+          local_worker: 3
+    """)  # fmt: skip
+    with pytest.raises(ConfigError) as caught:
+        load_config_file(path)
+    assert (
+        f"{path}:5:3: error: unknown key `trainingService.local_worker`; did you mean `local_workers`?"
+        in str(caught.value)
+    )
 
 
 def test_own_yaml_top_level_keys_need_the_dask_backend(tmp_path):
@@ -80,7 +94,7 @@ def test_nni_v2_dask_training_service(tmp_path):
         ({"backend": "slurm"}, "backend must be local or dask"),
         ({"backend": "dask"}, "needs a scheduler address"),
         ({"backend": "dask", "scheduler": "tcp://a:1", "local_workers": 2}, "not both"),
-        ({"backend": "dask", "local_workers": 0}, "at least 1"),
+        ({"backend": "dask", "local_workers": 0}, "local_workers must be between 1 and 10,000, but got 0"),
         ({"retry_lost": True}, "retry lost only apply to the dask backend"),
     ],
 )
