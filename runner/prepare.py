@@ -15,6 +15,7 @@ import os
 import re
 import sys
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from nniannot.errors import ConfigError, NniAnnotError
@@ -53,6 +54,11 @@ class TrialLaunch:
     fingerprint: str | None = None
     files: list[str] = field(default_factory=list)
     snapshot: str | None = None
+
+    @cached_property
+    def parsed_space(self) -> SearchSpace:
+        """The search space parsed once (SearchSpaceError naming the bad key); tuners share it."""
+        return SearchSpace.from_json(self.search_space)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -156,8 +162,6 @@ def _finish(
     cfg: ExperimentConfig, code_dir: str, command: list[str], space: dict[str, Any], project: Project | None,
     snapshot: str | None, notes: list[str],
 ) -> TrialLaunch:  # fmt: skip
-    if space:
-        SearchSpace.from_json(space)  # raises SearchSpaceError naming the bad key
     if snapshot is None:
         notes.append(
             "note: the trial command is not `python script.py`, so its code is not snapshotted: "
@@ -165,11 +169,14 @@ def _finish(
         )
     cwd = os.path.abspath(cfg.workdir or code_dir)
     env, which = _environment(command)
-    return TrialLaunch(
+    launch = TrialLaunch(
         command, cwd, env, space, project is not None and bool(project.search_space), [which, *notes],
         project.fingerprint if project is not None else None,
         [str(p) for p in project.files] if project is not None else [], snapshot,
     )  # fmt: skip
+    if space:
+        launch.parsed_space  # noqa: B018 - parse now: a bad key fails before anything is recorded
+    return launch
 
 
 def _environment(command: list[str]) -> tuple[dict[str, str], str]:

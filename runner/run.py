@@ -10,7 +10,6 @@ import dataclasses
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from nniannot.errors import ConfigError
 from nniannot.runner.assessors import make_assessor
@@ -23,6 +22,7 @@ from nniannot.runner.listener import Listener
 from nniannot.runner.prepare import TrialLaunch, prepare_launch, recorded_launch
 from nniannot.runner.store import Experiment, Store, Trial, open_store
 from nniannot.runner.tuners import make_tuner
+from nniannot.searchspace import SearchSpace
 
 
 @dataclass
@@ -48,7 +48,7 @@ def create_experiment(cfg: ExperimentConfig, home: Home, launch: TrialLaunch | N
     cfg.check()
     cfg.tuner = cfg.tuner or default_tuner()
     launch = launch or prepare_launch(cfg, snapshots=home.snapshots_dir)
-    _check_algorithms(cfg, launch.search_space)
+    _check_algorithms(cfg, launch.parsed_space)
     store = open_store(home.store_path)
     name = cfg.name or os.path.basename(
         cfg.script or next((t for t in cfg.command if t.endswith(".py")), "trial")
@@ -62,7 +62,7 @@ def create_experiment(cfg: ExperimentConfig, home: Home, launch: TrialLaunch | N
     return Session(home, store, exp, cfg, launch)
 
 
-def _check_algorithms(cfg: ExperimentConfig, space: dict[str, Any]) -> None:
+def _check_algorithms(cfg: ExperimentConfig, space: SearchSpace) -> None:
     """Build the tuner and assessor once so that a wrong name or argument fails before anything runs."""
     make_tuner(
         cfg.tuner or default_tuner(), space, optimize_mode=cfg.optimize_mode, seed=cfg.seed, **cfg.tuner_args
@@ -142,7 +142,7 @@ def run_experiment(
     install signal handlers that call ``request_stop``)."""
     cfg = session.config
     tuner = make_tuner(
-        cfg.tuner or default_tuner(), session.launch.search_space, optimize_mode=cfg.optimize_mode,
+        cfg.tuner or default_tuner(), session.launch.parsed_space, optimize_mode=cfg.optimize_mode,
         seed=cfg.seed, **cfg.tuner_args,
     )  # fmt: skip
     assessor = (

@@ -196,7 +196,10 @@ def test_nni_numbers_go_through_the_bounds(tmp_path, text, error):
         ("kill_grace: -1\n", "2:13: `kill_grace` must be at least 0 and at most 3,600 seconds, but got -1"),
         ("concurrency: 0\n", "2:14: `concurrency` must be between 1 and 10,000, but got 0"),
         ("max_trial_duration: 0s\n", "2:21: `max_trial_duration` must be more than 0"),
-        ("max_start_failures: -1\n", "2:21: `max_start_failures` must be between 0 and 1,000,000,000, but got -1"),
+        (
+            "max_start_failures: -1\n",
+            "2:21: `max_start_failures` must be between 0 and 1,000,000,000, but got -1",
+        ),
         ("max_trials: 1.5\n", "2:13: `max_trials` must be a whole number, but got 1.5"),
         ("args: 'a \"b'\n", "2:7: `args` must split like a shell command line"),
     ],
