@@ -96,3 +96,7 @@ class BackendError(NniAnnotError):
 
 class ProtocolError(NniAnnotError):
     """A trial's parameter or metric file is malformed."""
+
+
+class TrialNotFound(StoreError):
+    """No trial of the experiment matches the id, prefix or number given."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from nniannot.cli.experiment import examples
+from nniannot.cli.common import examples
 
 
 @click.command(

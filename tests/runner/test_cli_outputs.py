@@ -1,0 +1,72 @@
+"""What reading commands print: `latest` from another folder, CSV metric columns, `trial`'s directory."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+
+import pytest
+
+from tests.runner.conftest import write
+
+DICT_METRIC = """
+    '''@nni.variable(nni.choice(1, 2), name=h)'''
+    h = 1
+    '''@nni.report_final_result({"default": h, "loss": 1 / h, "acc": h / 10})'''
+"""
+
+
+@pytest.fixture
+def project(tmp_path, cli):
+    """An experiment of project/train.py; returns (project folder, experiment id)."""
+    folder = tmp_path / "project"
+    (folder / "sub").mkdir(parents=True)
+    script = write(folder / "train.py", DICT_METRIC)
+    result = cli("run", script, "--tuner", "grid", "--plain")
+    assert result.exit_code == 0, result.output
+    return folder, result.output.splitlines()[0].split()[1]
+
+
+def test_latest_of_another_folder_is_named_on_stderr(tmp_path, project, cli, monkeypatch):
+    folder, exp_id = project
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    shown = cli("show", "latest")
+    assert shown.exit_code == 0
+    assert f"note: latest is experiment {exp_id} (train.py in {folder})" in shown.stderr
+    assert "note:" not in shown.stdout
+    for above in (folder, tmp_path):  # the project's folder, or one the project is inside: no note
+        monkeypatch.chdir(above)
+        assert "note:" not in cli("show", "latest").stderr
+    monkeypatch.chdir(folder / "sub")
+    assert "note: latest is experiment" in cli("show", "latest").stderr
+
+
+def test_csv_export_has_a_column_per_dict_metric_key(project, cli):
+    _, exp_id = project
+    rows = list(csv.DictReader(io.StringIO(cli("export", exp_id, "--format", "csv").stdout)))
+    cells = {tuple(float(r[k]) for k in ("final", "metric.loss", "metric.acc")) for r in rows}
+    assert cells == {(1.0, 1.0, 0.1), (2.0, 0.5, 0.2)}
+    assert "metric.default" not in rows[0]
+
+
+def _trial_dirs(root: str) -> list[str]:
+    return [n for n in os.listdir(root) if n.startswith("nniannot-trial-")]
+
+
+def test_trial_removes_its_temporary_directory_unless_kept(tmp_path, cli, monkeypatch):
+    script = write(tmp_path / "train.py", DICT_METRIC)
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    removed = cli("trial", script, "--param", "h=2")
+    assert removed.exit_code == 0 and "final result: " in removed.stderr
+    assert _trial_dirs(str(scratch)) == [] and "trial directory" not in removed.stderr
+    kept = cli("trial", script, "--keep-dir")
+    (left,) = _trial_dirs(str(scratch))
+    assert kept.exit_code == 0 and f"trial directory: {scratch / left}" in kept.stderr
+    chosen = tmp_path / "mine"
+    assert cli("trial", script, "--dir", str(chosen)).exit_code == 0
+    assert (chosen / "parameter.cfg").is_file() and (chosen / ".nni" / "metrics").is_file()
