@@ -13,7 +13,7 @@ from tests.runner.conftest import write
 
 DICT_METRIC = """
     '''@nni.variable(nni.choice(1, 2), name=h)'''
-    h = 1
+    h = 9  # the default: neither trial's value
     '''@nni.report_final_result({"default": h, "loss": 1 / h, "acc": h / 10})'''
 """
 
@@ -70,3 +70,33 @@ def test_trial_removes_its_temporary_directory_unless_kept(tmp_path, cli, monkey
     chosen = tmp_path / "mine"
     assert cli("trial", script, "--dir", str(chosen)).exit_code == 0
     assert (chosen / "parameter.cfg").is_file() and (chosen / ".nni" / "metrics").is_file()
+
+
+def test_best_code_options_go_with_best_code(project, cli):
+    _, exp_id = project
+    result = cli("show", exp_id, "--trial", "0")
+    assert result.exit_code == 2 and "--trial and -o/--output go with --best-code" in result.output
+
+
+def _bestcode_takes_a_trial() -> bool:
+    import inspect
+
+    from nniannot.runner import bestcode
+
+    return (
+        hasattr(bestcode, "write_best_code")
+        and "trial_id" in inspect.signature(bestcode.best_code_text).parameters
+    )
+
+
+@pytest.mark.skipif(not _bestcode_takes_a_trial(), reason="runner/bestcode.py does not take a trial yet")
+def test_best_code_of_a_chosen_trial_and_as_a_tree(tmp_path, project, cli):
+    _, exp_id = project
+    worst = cli("show", exp_id, "--best-code", "--trial", "#0")  # h=1 scored lower than h=2
+    assert worst.exit_code == 0, worst.output
+    assert "h = 1" in worst.stdout
+    out = tmp_path / "best"
+    tree = cli("show", exp_id, "--best-code", "-o", str(out))
+    assert tree.exit_code == 0, tree.output
+    assert (out / "train.py").is_file() and "h = 2" in (out / "train.py").read_text()
+    assert f"wrote {out / 'train.py'}" in tree.stderr

@@ -93,3 +93,12 @@ def test_an_experiment_that_cannot_start_is_not_kept(tmp_path, cli):
     assert result.exit_code == 1 and "cannot reach the Dask scheduler" in result.output, result.output
     assert "was not kept: no trial had started" in result.output and "Traceback" not in result.output
     assert json.loads(cli("list", "--json").stdout)["experiments"] == []
+
+
+def test_show_json_and_the_viewer_api_give_the_same_trial_values(mixed, cli, home):
+    client = create_app(Home(home).store_path, {"TESTING": True}).test_client()
+    for trial in json.loads(cli("show", mixed, "--json").stdout)["trials"]:
+        served = client.get(f"/api/experiments/{mixed}/trials/{trial['id']}").get_json()
+        shared = trial.keys() & served.keys()
+        assert {"reason", "message", "status", "params", "final", "duration", "dir"} <= shared
+        assert {k: trial[k] for k in shared} == {k: served[k] for k in shared}
