@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
+from typing import Any
 
 from nniannot.runner.console import format_duration, format_params, format_value, summary
 from nniannot.runner.home import Home
@@ -59,13 +60,13 @@ def _owner_live(exp: Experiment) -> bool:
     return owner_alive(exp.owner_pid, exp.owner_host, exp.heartbeat_at)
 
 
-def post_if_running(home: Home, ref: str, kind: str) -> str | None:
+def post_if_running(home: Home, ref: str, kind: str, payload: dict[str, Any] | None = None) -> str | None:
     """Post an action if a live runner owns the experiment; returns what was done, or None if not running."""
     with open_reader(home.store_path) as reader:
         exp = reader.get_experiment(reader.resolve(ref))
         if not _owner_live(exp):
             return None
-        reader.post_action(exp.id, kind)
+        reader.post_action(exp.id, kind, payload)
     return f"asked the runner of {exp.id} (pid {exp.owner_pid}) to {kind.replace('_', ' ')}"
 
 

@@ -125,10 +125,16 @@ def _single_launch(script: str, script_args: tuple[str, ...], search_space: str 
 @home_option
 def resume(exp: str, max_trials: int | None, max_duration: str | None, plain: bool, home: str | None) -> None:
     """Continue an experiment: finished trials are kept and fed to the tuner, interrupted ones re-run."""
+    from nniannot.runner.manage import post_if_running
     from nniannot.runner.run import reopen_experiment
 
     limits = _new_limits(max_trials, max_duration)
-    session = reopen_experiment(_resolved(exp, home), home_of(home))
+    exp_id = _resolved(exp, home)
+    posted = post_if_running(home_of(home), exp_id, "update_limits", limits) if limits else None
+    if posted:  # its own runner takes the new limits; a second runner would be refused
+        click.echo(posted)
+        return
+    session = reopen_experiment(exp_id, home_of(home))
     if limits:
         _extend(session, limits)
     click.echo(f"experiment {session.exp_id}")

@@ -177,3 +177,14 @@ def test_resume_with_a_grid_runs_every_configuration_exactly_once(tmp_path, home
         6,
     ]  # the interrupted ones were not proposed again
     assert all(t.status == SUCCEEDED for t in trials)
+
+
+def test_resume_with_new_limits_asks_a_running_experiment_s_own_runner(tmp_path, home, cli):
+    proc = _start(tmp_path, home, "--max-trials", "50", "--concurrency", "1")
+    exp = wait_for(lambda: (e := _counts(home)) and e.counts["RUNNING"] >= 1 and e, what="a running trial")
+    result = cli("resume", exp.id, "--max-trials", "2")
+    assert result.exit_code == 0 and "to update limits" in result.output, result.output
+    proc.communicate(timeout=120)
+    assert proc.returncode == 0
+    final = _counts(home, exp.id)
+    assert final.status == "DONE" and final.max_trials == 2 and final.trial_count == 2
