@@ -22,7 +22,7 @@ from nniannot.runner.store import (
     open_store,
     owner_alive,
 )
-from nniannot.runner.trialfields import trial_reason
+from nniannot.runner.store.fields import trial_reason
 from nniannot.searchspace import short_names
 
 
@@ -113,7 +113,8 @@ def delete_experiment(home: Home, exp_id: str) -> str:
 def no_success_reason(reader: StoreReader, exp_id: str) -> str | None:
     """Why a run in which no trial succeeded failed, naming the first failed (else ended) trial's reason.
 
-    None when a trial succeeded.
+    None when a trial succeeded, and when no trial ended (nothing was tried: the experiment's own status
+    and message say why).
     """
     if reader.count_trials(exp_id, status=SUCCEEDED):
         return None
@@ -121,7 +122,7 @@ def no_success_reason(reader: StoreReader, exp_id: str) -> str | None:
         exp_id, status=sorted(FINISHED_STATUSES), limit=1
     )
     if not ended:
-        return "no trial succeeded: no trial ended"
+        return None
     first = ended[0]
     why = trial_reason(first) or "no reason recorded"
     return f"no trial succeeded; trial #{first.seq} {first.id} {first.status}: {why}"

@@ -14,7 +14,7 @@ from typing import Any
 from nniannot.errors import ConfigError, ProtocolError
 from nniannot.protocol import check_metric
 from nniannot.runner.store import SUCCEEDED, Experiment, Store, StoreReader, Trial, metric_keys
-from nniannot.runner.trialfields import pick, trial_fields
+from nniannot.runner.store.fields import pick, trial_fields
 from nniannot.searchspace import SearchSpace
 
 FORMAT_VERSION = 1

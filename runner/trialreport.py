@@ -11,7 +11,7 @@ from collections import deque
 from nniannot.errors import TrialNotFound
 from nniannot.runner.console import format_duration, format_params, format_value
 from nniannot.runner.store import StoreReader, Trial
-from nniannot.runner.trialfields import trial_reason
+from nniannot.runner.store.fields import trial_reason
 from nniannot.searchspace import short_names
 
 DEFAULT_LINES = 20

@@ -10,7 +10,7 @@ from typing import Any
 from flask.json.provider import DefaultJSONProvider
 
 from nniannot.runner.store import FINISHED_STATUSES, RUNNING, Experiment, Trial, owner_alive
-from nniannot.runner.trialfields import pick, trial_fields
+from nniannot.runner.store.fields import pick, trial_fields
 from nniannot.searchspace import short_names
 
 LOG_TYPES = frozenset({"loguniform", "qloguniform", "lognormal", "qlognormal"})

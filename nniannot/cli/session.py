@@ -106,9 +106,9 @@ def _finish(session: Any, home: str | None, signals: list[int]) -> None:
     click.echo(summary(exp, session.home.trials_dir(exp.id), home))
     if signals:
         sys.exit(128 + signals[0])  # the shell's convention: 130 for Ctrl-C, 143 for SIGTERM
-    if exp.status == "ERROR":
-        sys.exit(1)
     reason = no_success_reason(session.store, exp.id)
-    if reason is not None:
+    if reason is not None:  # also when the loop gave up after failed starts (an ERROR experiment)
         click.echo(f"error: {reason}", err=True)
         sys.exit(NO_SUCCESS_EXIT)
+    if exp.status == "ERROR":
+        sys.exit(1)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nniannot.errors import StoreError
+from nniannot.runner.store.fields import exception_line
 from nniannot.runner.store.reader import StoreReader
 from nniannot.runner.store.records import TRIAL_STATUSES, Trial
 
@@ -150,8 +151,6 @@ def _order(query: TrialQuery) -> tuple[str, list[Any]]:
 
 
 def _sql_reason(stderr_tail: str | None) -> str:
-    from nniannot.runner.trialfields import exception_line  # it reads the store's records: not at import
-
     return exception_line(stderr_tail or "") or ""
 
 

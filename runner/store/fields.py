@@ -2,7 +2,8 @@
 
 ``show``, ``show --json``, exports and the viewer's API all take a trial's values from :func:`trial_fields`
 and pick the keys of their own (documented) shapes from it, so a value such as ``reason`` is computed once
-and means the same everywhere. Imports only the store's records.
+and means the same everywhere; the trials text search (:mod:`.query`) matches the same reason. Imports only
+the store's records.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from nniannot.runner.store import SUCCEEDED, Trial
+from nniannot.runner.store.records import SUCCEEDED, Trial
 
 _TRACEBACK = "Traceback (most recent call last):"
 # A line such as "MemoryError", "ValueError: bad lr" or "torch.cuda.OutOfMemoryError: CUDA out of memory".
