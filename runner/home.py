@@ -33,6 +33,11 @@ class Home:
     def store_path(self) -> str:
         return os.path.join(self.root, "store.db")
 
+    @property
+    def snapshots_dir(self) -> str:
+        """The parent of the code snapshots (``<snapshots_dir>/<digest>``, shared by identical code)."""
+        return os.path.join(self.root, "snapshots")
+
     def experiment_dir(self, exp_id: str) -> str:
         return os.path.join(self.root, "experiments", exp_id)
 

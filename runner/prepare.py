@@ -1,9 +1,12 @@
-"""From a configuration to what every trial runs: command, working directory, environment, search space.
+"""From a configuration to what every trial runs: the code snapshot, command, working directory, environment.
 
-An annotated script is prepared by the transformer (its search space comes from the annotations and the
-command starts nni-annot's launcher); a plain-API script, or an NNI config without ``useAnnotation``, runs
-as written with an explicit search space. A bare ``python``/``python3`` in a command is replaced by the
-interpreter nni-annot runs in, so trials see the same packages.
+A trial that runs a Python script (``nni-annot run train.py``, or an NNI config's ``python train.py ...``)
+runs it from a code snapshot (:mod:`nniannot.snapshot`) taken here, once: the script and the project
+modules it imports, as read now, with the rewritten code of the annotated ones (unless the configuration
+turns annotations off). Its search space comes from the annotations, or from the configuration when the
+annotations define none (a script that only reports). Any other command (``bash run.sh``) runs as written.
+A bare ``python``/``python3`` is replaced by the interpreter nni-annot runs in, so trials see the same
+packages.
 """
 
 from __future__ import annotations
@@ -14,11 +17,15 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
-from nniannot.errors import ConfigError
+from nniannot.errors import ConfigError, NniAnnotError
+from nniannot.launch import launch_command, parse_argv
 from nniannot.runner.config import ExperimentConfig
+from nniannot.runner.home import Home
 from nniannot.runner.nni_config import script_of
 from nniannot.runner.shim import nni_environment
 from nniannot.searchspace import SearchSpace
+from nniannot.snapshot import Snapshot, write_snapshot
+from nniannot.transformer.project import Project, collect
 
 _PYTHON = re.compile(r"^python(\d+(\.\d+)?)?(\.exe)?$")
 
@@ -30,7 +37,12 @@ def is_python(token: str) -> bool:
 
 @dataclass
 class TrialLaunch:
-    """How every trial of an experiment starts; ``notes`` are lines worth showing (which nni, warnings)."""
+    """How every trial of an experiment starts; ``notes`` are lines worth showing (which nni, warnings).
+
+    ``snapshot`` is the folder of the code snapshot the trials run (None for a command that is not a Python
+    script). ``fingerprint`` changes iff the rewritten code or the search space does (comments do not count);
+    ``files`` are the trial's own source files as found (entry first).
+    """
 
     command: list[str]
     cwd: str
@@ -39,70 +51,150 @@ class TrialLaunch:
     annotated: bool
     notes: list[str] = field(default_factory=list)
     fingerprint: str | None = None
-    files: list[str] = field(default_factory=list)  # the trial's own source files (entry, project modules)
+    files: list[str] = field(default_factory=list)
+    snapshot: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"command": self.command, "cwd": self.cwd, "env": self.env, "annotated": self.annotated}
+        return {
+            "command": self.command, "cwd": self.cwd, "env": self.env, "annotated": self.annotated,
+            "snapshot": self.snapshot,
+        }  # fmt: skip
 
 
-def _prepare_annotated(script: str, code_dir: str) -> Any | None:
-    """The transformer's prepared trial, or None if the transformer is not available."""
-    try:
-        from nniannot.transformer import prepare_trial  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return prepare_trial(script, code_dir=code_dir)
+@dataclass
+class _Trial:
+    """The script a configuration runs, its arguments, and whether its annotations are rewritten."""
+
+    script: str | None
+    args: list[str]
+    rewrite: bool
 
 
-def _script_and_args(cfg: ExperimentConfig) -> tuple[str | None, list[str]]:
+def _trial_of(cfg: ExperimentConfig) -> _Trial:
     if cfg.script:
-        return os.path.abspath(cfg.script), list(cfg.args)
+        return _Trial(os.path.abspath(cfg.script), list(cfg.args), cfg.use_annotation is not False)
     if cfg.use_annotation:
-        return script_of(cfg.command, cfg.code_dir, is_python)
-    return None, []
+        script, args = script_of(cfg.command, cfg.code_dir, is_python)
+        return _Trial(os.path.abspath(script), args, True)
+    command = cfg.command
+    if len(command) >= 2 and is_python(command[0]) and command[1].endswith(".py"):
+        script = os.path.abspath(os.path.join(cfg.code_dir or ".", command[1]))
+        if os.path.isfile(script):
+            return _Trial(script, command[2:], False)
+    return _Trial(None, [], False)
 
 
-def prepare_launch(cfg: ExperimentConfig, require_space: bool = True) -> TrialLaunch:
-    """Work out the trial command and search space for ``cfg``; ConfigError/AnnotationError if impossible.
+def prepare_launch(
+    cfg: ExperimentConfig, require_space: bool = True, snapshots: str | None = None
+) -> TrialLaunch:
+    """Take the code snapshot (below the folder ``snapshots``) and work out the trials' command and space.
 
-    With ``require_space`` False a plain script without a search space is accepted (one-off trials).
+    ``snapshots`` defaults to the snapshot folder of the home ``$NNIANNOT_HOME`` (or ``~/.nni-annot``).
+    With ``require_space`` False a script without a search space is accepted (one-off trials).
+    Raises ConfigError, AnnotationError or SearchSpaceError if the configuration cannot run.
     """
-    script, args = _script_and_args(cfg)
-    if script is not None and not os.path.isfile(script):
-        raise ConfigError(f"no such script: {script}")
-    code_dir = os.path.abspath(cfg.code_dir or (os.path.dirname(script) if script else os.getcwd()))
-    cwd = os.path.abspath(cfg.workdir or code_dir)
+    trial = _trial_of(cfg)
+    if trial.script is not None and not os.path.isfile(trial.script):
+        raise ConfigError(f"no such script: {trial.script}")
+    if trial.script is None:
+        code_dir = os.path.abspath(cfg.code_dir or os.getcwd())
+        return _finish(cfg, code_dir, _plain_command(cfg), _space(cfg, None, require_space), None, None, [])
+    code_dir = os.path.abspath(cfg.code_dir or os.path.dirname(trial.script))
+    project = collect(trial.script, code_dir, strict=trial.rewrite)
     notes: list[str] = []
-    prepared = None
-    if script is not None and cfg.use_annotation is not False:
-        prepared = _prepare_annotated(script, code_dir)
-        if prepared is None and cfg.use_annotation:
-            raise ConfigError(
-                "this nni-annot cannot transform annotated scripts (the transformer is missing)"
-            )
-    space: dict[str, Any] | None = dict(prepared.search_space) if prepared is not None else None
-    if space and prepared is not None:
-        notes += [d.format() for d in prepared.diagnostics]
+    if project.search_space and trial.rewrite:
+        space: dict[str, Any] = dict(project.search_space)
+        notes += [d.format() for d in project.diagnostics]
         if cfg.search_space:
             notes.append("the search space given is ignored: the script's annotations define it")
-        command = [*prepared.command, *args]
     else:
-        if cfg.use_annotation and script is not None:
-            raise ConfigError(f"useAnnotation is on but {script} has no @nni annotations")
-        if not cfg.search_space and require_space:
-            what = script or " ".join(cfg.command)
-            raise ConfigError(
-                f"{what} has no @nni annotations, so a search space is needed: give --search-space FILE "
-                "(NNI's JSON format) or annotate the script"
-            )
-        space = dict(cfg.search_space or {})
-        base = cfg.command if script is None or not cfg.script else ["python", script, *args]
-        command = [sys.executable if i == 0 and is_python(tok) else tok for i, tok in enumerate(base)]
+        if cfg.use_annotation and not project.has_annotations:
+            raise ConfigError(f"useAnnotation is on but {trial.script} has no @nni annotations")
+        space = _space(cfg, project if trial.rewrite else None, require_space)
+    folder = write_snapshot(
+        snapshots or Home.resolve().snapshots_dir,
+        code_dir,
+        trial.script,
+        _snapshot_files(project, trial.rewrite),
+    )
+    command = launch_command(sys.executable, folder, code_dir, trial.script, trial.args)
+    return _finish(cfg, code_dir, command, space, project if trial.rewrite else None, folder, notes)
+
+
+def _snapshot_files(project: Project, rewrite: bool) -> list[tuple[str, bytes, bytes | None]]:
+    out = []
+    for path in project.files:
+        result = project.results[path]
+        code = result.code.encode("utf-8") if rewrite and result.has_annotations else None
+        out.append((str(path), project.sources[path], code))
+    return out
+
+
+def _space(cfg: ExperimentConfig, project: Project | None, require_space: bool) -> dict[str, Any]:
+    """The configuration's search space, required unless ``require_space`` is False."""
+    if cfg.search_space or not require_space:
+        return dict(cfg.search_space or {})
+    what = cfg.script or " ".join(cfg.command)
+    if project is not None and project.has_annotations:
+        raise ConfigError(
+            f"{what} has @nni annotations that report results or read parameters, but none that define a "
+            "search space (@nni.variable, @nni.function_choice, @nni.mutable_layers): give --search-space FILE "
+            "(NNI's JSON format), or annotate the values to tune"
+        )
+    raise ConfigError(
+        f"{what} has no @nni annotations, so a search space is needed: give --search-space FILE "
+        "(NNI's JSON format) or annotate the script"
+    )
+
+
+def _plain_command(cfg: ExperimentConfig) -> list[str]:
+    base = cfg.command
+    return [sys.executable if i == 0 and is_python(tok) else tok for i, tok in enumerate(base)]
+
+
+def _finish(
+    cfg: ExperimentConfig, code_dir: str, command: list[str], space: dict[str, Any], project: Project | None,
+    snapshot: str | None, notes: list[str],
+) -> TrialLaunch:  # fmt: skip
     if space:
         SearchSpace.from_json(space)  # raises SearchSpaceError naming the bad key
-    python = command[0] if is_python(command[0]) or command[0] == sys.executable else sys.executable
-    env, which = nni_environment(python)
+    if snapshot is None:
+        notes.append(
+            "note: the trial command is not `python script.py`, so its code is not snapshotted: "
+            "files edited during the experiment reach later trials"
+        )
+    cwd = os.path.abspath(cfg.workdir or code_dir)
+    env, which = _environment(command)
     return TrialLaunch(
-        command, cwd, env, space, prepared is not None and bool(prepared.search_space), [which, *notes],
-        getattr(prepared, "fingerprint", None), [str(p) for p in getattr(prepared, "files", [])],
+        command, cwd, env, space, project is not None and bool(project.search_space), [which, *notes],
+        project.fingerprint if project is not None else None,
+        [str(p) for p in project.files] if project is not None else [], snapshot,
+    )  # fmt: skip
+
+
+def _environment(command: list[str]) -> tuple[dict[str, str], str]:
+    python = command[0] if is_python(command[0]) or command[0] == sys.executable else sys.executable
+    return nni_environment(python)
+
+
+def recorded_launch(config: dict[str, Any], search_space: dict[str, Any]) -> TrialLaunch:
+    """The launch an experiment recorded (``config["launch"]``), for ``resume`` and ``rerun-failed``.
+
+    The trials run the recorded snapshot and command, never the files as they are now. Raises
+    ConfigError if the record has no snapshot or it is missing.
+    """
+    launch = config.get("launch") or {}
+    folder = launch.get("snapshot")
+    command = launch.get("command") or []
+    if folder is None and parse_argv(command) is None and "nniannot.launch" in command:
+        raise ConfigError("it was recorded by an older nni-annot without a code snapshot; run it anew")
+    if folder is not None:
+        try:
+            Snapshot.load(folder)
+        except NniAnnotError as exc:
+            raise ConfigError(f"its code snapshot is gone: {exc}") from None
+    env, which = _environment(command)
+    return TrialLaunch(
+        list(command), launch.get("cwd") or os.getcwd(), env, search_space, bool(launch.get("annotated")),
+        [which], None, [], folder,
     )  # fmt: skip

@@ -20,7 +20,7 @@ from nniannot.runner.config import ExperimentConfig, default_tuner
 from nniannot.runner.experiment import ExperimentLoop, Limits
 from nniannot.runner.home import Home
 from nniannot.runner.listener import Listener
-from nniannot.runner.prepare import TrialLaunch, prepare_launch
+from nniannot.runner.prepare import TrialLaunch, prepare_launch, recorded_launch
 from nniannot.runner.store import Experiment, Store, Trial, open_store
 from nniannot.runner.tuners import make_tuner
 
@@ -40,11 +40,14 @@ class Session:
         return self.experiment.id
 
 
-def create_experiment(cfg: ExperimentConfig, home: Home) -> Session:
-    """Check ``cfg``, prepare the trial command and record a new experiment (status CREATED)."""
+def create_experiment(cfg: ExperimentConfig, home: Home, launch: TrialLaunch | None = None) -> Session:
+    """Check ``cfg``, take the code snapshot and record a new experiment (status CREATED).
+
+    ``launch`` is a preparation already made for ``cfg`` (watch mode prepares before it decides to record).
+    """
     cfg.check()
     cfg.tuner = cfg.tuner or default_tuner()
-    launch = prepare_launch(cfg)
+    launch = launch or prepare_launch(cfg, snapshots=home.snapshots_dir)
     _check_algorithms(cfg, launch.search_space)
     store = open_store(home.store_path)
     name = cfg.name or os.path.basename(
@@ -77,10 +80,9 @@ def reopen_experiment(ref: str, home: Home) -> Session:
     cfg = ExperimentConfig(**stored)
     cfg.max_trials, cfg.max_duration, cfg.concurrency = exp.max_trials, exp.max_duration, exp.concurrency
     try:
-        launch = prepare_launch(cfg)
+        launch = recorded_launch(exp.config, exp.search_space)
     except ConfigError as exc:
         raise ConfigError(f"cannot run experiment {exp.id} again: {exc}") from None
-    launch.search_space = exp.search_space  # the tuner keeps the space its finished trials came from
     return Session(home, store, exp, cfg, launch)
 
 

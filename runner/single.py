@@ -115,3 +115,16 @@ def _run_in(launch: TrialLaunch, params: dict[str, Any], trial_dir: str) -> tupl
     inter = [r.value for r in records if r.kind == "PERIODICAL"]
     finals = [r.value for r in records if r.kind == "FINAL"]
     return code, inter, finals, problems
+
+
+def run_standalone(launch: TrialLaunch) -> int:
+    """Run the trial's code outside any experiment: every annotation keeps the script's own value.
+
+    Reports are only logged (to stderr), as the runtime does when no trial environment is set. Returns the
+    exit code.
+    """
+    env = {k: v for k, v in {**os.environ, **launch.env}.items() if not k.startswith("NNI_")}
+    try:
+        return subprocess.run(launch.command, cwd=launch.cwd, env=env, check=False).returncode
+    except OSError as exc:
+        raise ConfigError(f"cannot start {launch.command[0]!r}: {exc.strerror or exc}") from None

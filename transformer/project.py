@@ -1,4 +1,7 @@
-"""A trial's files: the entry script plus the project modules it imports; their merged search space."""
+"""A trial's files: the entry script plus the project modules it imports; their merged search space.
+
+The runner records what :func:`collect` read as the experiment's code snapshot; nothing here writes a file.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,6 @@ import hashlib
 import importlib.util
 import json
 import os
-import sys
 from collections import deque
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -15,8 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from nniannot.errors import AnnotationError, ConfigError, Diagnostic
-from nniannot.launch import cache_key, default_cache_dir, module_name
-from nniannot.transformer.cache import store
+from nniannot.snapshot import module_name
 from nniannot.transformer.core import TransformResult, analyze
 from nniannot.transformer.imports import Resolver
 
@@ -50,14 +51,6 @@ class Project:
         return digest.hexdigest()
 
 
-@dataclass
-class PreparedTrial(Project):
-    """A project ready to run: its rewritten code is cached and ``command`` starts it."""
-
-    command: list[str] = field(default_factory=list)
-    cache_dir: Path = field(default_factory=lambda: Path(default_cache_dir()))
-
-
 def display_path(path: Path) -> str:
     """Relative to the working directory when below it, else absolute."""
     rel = os.path.relpath(path)
@@ -69,8 +62,13 @@ def read_source(path: Path) -> tuple[bytes, str]:
     return data, importlib.util.decode_source(data)
 
 
-def collect(entry: str | os.PathLike[str], code_dir: str | os.PathLike[str] | None = None) -> Project:
+def collect(
+    entry: str | os.PathLike[str], code_dir: str | os.PathLike[str] | None = None, strict: bool = True
+) -> Project:
     """Analyse the entry script and the project modules it imports (static, inside ``code_dir``).
+
+    With ``strict`` False errors stay in ``diagnostics`` and unreadable modules are left out (for a script
+    run as written), unless the entry itself cannot be read.
 
     Raises:
         AnnotationError: with every error of every file (the entry missing or unreadable included).
@@ -94,7 +92,7 @@ def collect(entry: str | os.PathLike[str], code_dir: str | os.PathLike[str] | No
                 queue.append(found)
     _merge(project)
     errors = [d for d in project.diagnostics if d.is_error]
-    if errors:
+    if errors and (strict or not project.files):
         raise AnnotationError(errors)
     return project
 
@@ -132,29 +130,3 @@ def _merge(project: Project) -> None:
                 continue
             project.search_space.setdefault(key, spec)
             places.setdefault(key, path)
-
-
-def prepare_trial(
-    entry: str | os.PathLike[str],
-    code_dir: str | os.PathLike[str] | None = None,
-    cache_dir: str | os.PathLike[str] | None = None,
-) -> PreparedTrial:
-    """Analyse a trial, cache its rewritten modules, and give the command that starts it.
-
-    ``command`` is ``[python, -m, nniannot.launch, --code-dir, D, --cache, C, entry]``; the runner appends
-    the script's own arguments. Raises like :func:`collect`.
-    """
-    project = collect(entry, code_dir)
-    cache = Path(cache_dir) if cache_dir is not None else Path(default_cache_dir())
-    for path in project.files:
-        result = project.results[path]
-        if result.has_annotations:
-            target = cache / (cache_key(project.modules[path], project.sources[path]) + ".py")
-            if not target.exists():
-                store(str(target), result.code)
-    command = [
-        sys.executable, "-m", "nniannot.launch",
-        "--code-dir", str(project.code_dir), "--cache", str(cache), str(project.entry),
-    ]  # fmt: skip
-    fields = {name: getattr(project, name) for name in Project.__dataclass_fields__}
-    return PreparedTrial(**fields, command=command, cache_dir=cache)

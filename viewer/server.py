@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
+from nniannot.viewer.app import create_app
+
 
 def is_loopback(host: str) -> bool:
     """True if ``host`` binds only to this machine (``localhost``, 127.x.x.x, ::1)."""
@@ -51,8 +53,6 @@ def start_server(
 
     Raises OSError if the address cannot be bound.
     """
-    from nniannot.viewer import create_app
-
     app = create_app(store_path, {"LOCAL_HOSTS_ONLY": is_loopback(host)})
     server = make_server(host, port, app, threaded=True, request_handler=QuietHandler)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host

@@ -6,7 +6,7 @@ The `@nni.mutable_layers` annotation in `Net.forward` lists, per cell, its candi
 (`optional_inputs`, how many: `optional_input_size`). The annotation *is* the cells' code, so this script
 runs through nni-annot's launcher (plain `python search.py` stops at the undefined `h3`).
 
-    python -m nniannot.launch search.py       # standalone: each cell takes its first choice, no skips
+    nni-annot trial search.py --defaults      # standalone: each cell takes its first choice, no skips
     nni-annot run --config config.yml         # the search (see README.md)
 """
 

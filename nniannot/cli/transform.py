@@ -103,7 +103,7 @@ def expand(file: str, module: str | None, code_dir: str | None, output_dir: str 
         _expand_all(file, code_dir, output_dir)
         return
     from nniannot.errors import AnnotationError
-    from nniannot.launch import module_name
+    from nniannot.snapshot import module_name
     from nniannot.transformer.core import transform
     from nniannot.transformer.project import display_path, read_source
 

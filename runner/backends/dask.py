@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from nniannot import protocol
 from nniannot.errors import BackendError
+from nniannot.launch import parse_argv
 from nniannot.runner.backends.base import FINISHED, METRIC, STARTED, Backend, TrialEvent, TrialSpec, drain
 from nniannot.runner.backends.dask_bundle import CodeBundle, build_bundle
 from nniannot.runner.backends.dask_cluster import (
@@ -335,8 +336,9 @@ def backend_for(cfg: ExperimentConfig, launch: TrialLaunch) -> DaskBackend:
     distributed_module()  # say how to install Dask before anything else
     bundle = None
     if not cfg.shared_fs:
-        code_dir = cfg.code_dir or launch.cwd
-        bundle = build_bundle(launch.command, launch.cwd, code_dir, cfg.upload, base=code_dir)
+        parsed = parse_argv(launch.command)
+        code_dir = (parsed.code_dir if parsed is not None else None) or cfg.code_dir or launch.cwd
+        bundle = build_bundle(launch.snapshot, launch.cwd, code_dir, cfg.upload, base=code_dir)
     return DaskBackend(
         scheduler=cfg.scheduler, local_workers=cfg.local_workers, bundle=bundle, shared_fs=cfg.shared_fs,
         retry_lost=cfg.retry_lost, kill_grace=cfg.kill_grace,

@@ -1,10 +1,11 @@
 """The files a trial needs on a Dask worker without a shared file system, and where paths land there.
 
-A :class:`CodeBundle` holds the entry script, the project modules it imports, the files listed with
-``--upload`` and the launcher's cached rewritten code, as bytes keyed by their path below ``root``. On a
-worker the bundle is written once per worker under its scratch directory (see
-:mod:`nniannot.runner.backends.dask_worker`), and :func:`translate` maps the runner's paths in the trial's command,
-working directory and environment onto the worker's copies. Standard library only.
+A :class:`CodeBundle` holds the experiment's code snapshot (the folder its trials run, see
+:mod:`nniannot.snapshot`), the snapshot's original files at their places below ``root`` (so the code
+directory exists on the worker with the files as they were), and the files listed with ``--upload``, as
+bytes keyed by their path. On a worker the bundle is written once per worker under its scratch directory
+(see :mod:`nniannot.runner.backends.dask_worker`), and :func:`translate` maps the runner's paths in the
+trial's command, working directory and environment onto the worker's copies. Standard library only.
 """
 
 from __future__ import annotations
@@ -14,70 +15,38 @@ import hashlib
 import os
 from dataclasses import dataclass, field
 
-from nniannot.errors import ConfigError, NniAnnotError
-from nniannot.launch import cache_key, module_name
+from nniannot.errors import ConfigError
+from nniannot.snapshot import MANIFEST, OBJECTS, Snapshot
 
 MAX_BUNDLE_BYTES = 200 * 1024 * 1024  # beyond this, shipping code with every trial is the wrong tool
 
 
 @dataclass(frozen=True)
 class CodeBundle:
-    """Files by path relative to ``root`` (``code``) and the launcher's cache entries (``cache``).
+    """Files by path relative to ``root`` (``code``) and the snapshot's files by path in its folder.
 
-    ``root`` and ``cwd`` are the runner's paths; ``cache_dir`` is the runner's rewrite cache (or None).
+    ``root`` and ``cwd`` are the runner's paths; ``snapshot_dir`` is the runner's snapshot folder (or None).
     """
 
     root: str
     cwd: str
     code: dict[str, bytes] = field(default_factory=dict)
-    cache_dir: str | None = None
-    cache: dict[str, bytes] = field(default_factory=dict)
+    snapshot_dir: str | None = None
+    snapshot: dict[str, bytes] = field(default_factory=dict)
 
     @property
     def size(self) -> int:
-        return sum(map(len, self.code.values())) + sum(map(len, self.cache.values()))
+        return sum(map(len, self.code.values())) + sum(map(len, self.snapshot.values()))
 
     @property
     def digest(self) -> str:
         """Changes whenever any shipped file's name or content does (names the copy on a worker)."""
         h = hashlib.sha256(self.root.encode())
-        for part in (self.code, self.cache):
+        for part in (self.code, self.snapshot):
             for name in sorted(part):
                 h.update(f"\0{name}\0{len(part[name])}\0".encode())
                 h.update(part[name])
         return h.hexdigest()[:20]
-
-
-def _option(command: list[str], name: str) -> str | None:
-    """The value of ``name VALUE`` or ``name=VALUE`` in an argv, if present."""
-    for i, token in enumerate(command):
-        if token == name and i + 1 < len(command):
-            return command[i + 1]
-        if token.startswith(name + "="):
-            return token[len(name) + 1 :]
-    return None
-
-
-def _entry_script(command: list[str], cwd: str) -> str | None:
-    """The first ``.py`` argument of the command that exists (relative to ``cwd``)."""
-    for token in command[1:]:
-        if token.endswith(".py"):
-            path = os.path.join(cwd, token)
-            if os.path.isfile(path):
-                return os.path.abspath(path)
-    return None
-
-
-def project_files(entry: str, code_dir: str) -> list[str]:
-    """The entry script and the project modules it imports (the transformer's static view)."""
-    try:
-        from nniannot.transformer.project import collect
-    except ImportError:
-        return [entry]
-    try:
-        return [str(p) for p in collect(entry, code_dir).files]
-    except NniAnnotError:
-        return [entry]  # the launcher reports the problem itself when the trial runs
 
 
 def _uploads(patterns: list[str], base: str) -> list[str]:
@@ -104,58 +73,43 @@ def _bundle_root(code_dir: str, cwd: str) -> str:
     return common if common in (code_dir, cwd) else code_dir
 
 
-def build_bundle(command: list[str], cwd: str, code_dir: str, uploads: list[str], base: str) -> CodeBundle:
-    """Collect what trials running ``command`` need; ConfigError for a missing or outside ``--upload``.
+def build_bundle(
+    snapshot_dir: str | None, cwd: str, code_dir: str, uploads: list[str], base: str
+) -> CodeBundle:
+    """Collect what trials running from ``snapshot_dir`` need; ConfigError for a missing or outside ``--upload``.
 
     ``base`` is the folder relative ``uploads`` are resolved against.
     """
-    code_dir = os.path.abspath(_option(command, "--code-dir") or code_dir)
-    cwd = os.path.abspath(cwd)
+    code_dir, cwd = os.path.abspath(code_dir), os.path.abspath(cwd)
     root = _bundle_root(code_dir, cwd)
-    entry = _entry_script(command, cwd)
-    files = project_files(entry, code_dir) if entry else []
+    code: dict[str, bytes] = {}
+    shipped: dict[str, bytes] = {}
+    if snapshot_dir is not None:
+        snapshot = Snapshot.load(snapshot_dir)
+        for rel, entry in snapshot.files.items():
+            code[os.path.relpath(os.path.join(code_dir, *rel.split("/")), root)] = snapshot.original(rel)
+            for digest in filter(None, (entry.original, entry.rewritten)):
+                shipped[f"{OBJECTS}/{digest}"] = snapshot.read(digest)
+        with open(os.path.join(snapshot_dir, MANIFEST), "rb") as f:
+            shipped[MANIFEST] = f.read()
     for path in _uploads(uploads, base):
         if os.path.commonpath([root, path]) != root:
             raise ConfigError(
                 f"--upload {path}: only files inside {root} can be shipped to the workers "
                 "(their paths are kept relative to it); use --shared-fs for anything else"
             )
-        files.append(path)
-    code: dict[str, bytes] = {}
-    for path in dict.fromkeys(files):
         try:
             with open(path, "rb") as f:
                 code[os.path.relpath(path, root)] = f.read()
         except OSError as exc:
             raise ConfigError(f"cannot read {path} to ship it to the workers: {exc.strerror}") from None
-    cache_dir = _option(command, "--cache")
-    bundle = CodeBundle(root, cwd, code, cache_dir, _cache_entries(code, root, code_dir, cache_dir))
+    bundle = CodeBundle(root, cwd, code, snapshot_dir, shipped)
     if bundle.size > MAX_BUNDLE_BYTES:
         raise ConfigError(
             f"the files to ship to every trial add up to {bundle.size // 2**20} MB; "
             "put large data on storage the workers share and use --shared-fs"
         )
     return bundle
-
-
-def _cache_entries(
-    code: dict[str, bytes], root: str, code_dir: str, cache_dir: str | None
-) -> dict[str, bytes]:
-    """The launcher's cached rewrites of the shipped annotated modules (so workers need not transform)."""
-    if cache_dir is None:
-        return {}
-    out: dict[str, bytes] = {}
-    for rel, data in code.items():
-        path = os.path.join(root, rel)
-        if not rel.endswith(".py") or b"@nni." not in data:
-            continue
-        name = cache_key(module_name(path, code_dir), data) + ".py"
-        try:
-            with open(os.path.join(cache_dir, name), "rb") as f:
-                out[name] = f.read()
-        except OSError:
-            pass  # a missing entry is rebuilt by the launcher on the worker
-    return out
 
 
 def translate(value: str, mapping: list[tuple[str, str]]) -> str:

@@ -106,13 +106,13 @@ def _give_gpus(gpus: list[str]) -> None:
 
 
 def materialise(bundle: CodeBundle, scratch: str) -> str:
-    """Write the bundle under ``scratch`` once (atomically) and return its folder (``code/``, ``cache/``)."""
+    """Write the bundle under ``scratch`` once (atomically) and return its folder (``code/``, ``snapshot/``)."""
     target = os.path.join(scratch, "nni-annot", "code-" + bundle.digest)
     if os.path.isdir(target):
         return target
     os.makedirs(os.path.dirname(target), exist_ok=True)
     incoming = tempfile.mkdtemp(prefix=".incoming-", dir=os.path.dirname(target))
-    for folder, files in (("code", bundle.code), ("cache", bundle.cache)):
+    for folder, files in (("code", bundle.code), ("snapshot", bundle.snapshot)):
         base = os.path.join(incoming, folder)
         os.makedirs(base, exist_ok=True)
         for name, data in files.items():
@@ -147,8 +147,8 @@ class _Run:
                 f"{spec.experiment_id}-{spec.trial_id}-{job.attempt}",
             )
             mapping = [(spec.trial_dir, self.trial_dir), *mapping, (bundle.root, os.path.join(place, "code"))]
-            if bundle.cache_dir:
-                mapping.insert(1, (bundle.cache_dir, os.path.join(place, "cache")))
+            if bundle.snapshot_dir:
+                mapping.insert(1, (bundle.snapshot_dir, os.path.join(place, "snapshot")))
             if os.path.commonpath([bundle.root, bundle.cwd]) != bundle.root:
                 mapping.append((bundle.cwd, os.path.join(place, "work")))
         command = [translate(t, mapping) for t in spec.command]

@@ -19,40 +19,15 @@ Decoding any vector in range gives parameters inside the space (:meth:`SearchSpa
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from nniannot.runner.tuners.encoding_params import ParamCodec, codec_for
+from nniannot.runner.tuners.dims import Codecs, Dim, decode_codecs, encode_codecs
+from nniannot.runner.tuners.encoding_params import codec_for
 from nniannot.searchspace import SearchSpace
 
 __all__ = ["Dim", "Encoding"]
-
-
-@dataclass(frozen=True)
-class Dim:
-    """One coordinate of the encoded vector.
-
-    ``levels`` (for ``num``) are the unit coordinates of the allowed values when there are finitely many
-    (at most a few thousand), else None. ``parent``/``option`` say which categorical index activates the
-    dimension (``parent`` is -1 for always-active dimensions).
-    """
-
-    name: str
-    kind: str  # "num" or "cat"
-    size: int = 0  # number of choices of a "cat"
-    levels: np.ndarray | None = None
-    parent: int = -1
-    option: int = -1
-
-    @property
-    def is_cat(self) -> bool:
-        return self.kind == "cat"
-
-    @property
-    def is_discrete(self) -> bool:
-        return self.kind == "cat" or self.levels is not None
 
 
 class Encoding:
@@ -61,11 +36,9 @@ class Encoding:
     def __init__(self, space: SearchSpace) -> None:
         self.space = space
         self.dims: list[Dim] = []
-        self._codecs: list[tuple[str, ParamCodec]] = self._build(space, -1, -1, "")
+        self._codecs: Codecs = self._build(space, -1, -1, "")
 
-    def _build(
-        self, space: SearchSpace, parent: int, option: int, prefix: str
-    ) -> list[tuple[str, ParamCodec]]:
+    def _build(self, space: SearchSpace, parent: int, option: int, prefix: str) -> Codecs:
         codecs = []
         for param in space:
             codec = codec_for(param, self, parent, option, prefix + param.key)
@@ -77,9 +50,7 @@ class Encoding:
         self.dims.append(dim)
         return len(self.dims) - 1
 
-    def build_sub(
-        self, space: SearchSpace, parent: int, option: int, prefix: str
-    ) -> list[tuple[str, ParamCodec]]:
+    def build_sub(self, space: SearchSpace, parent: int, option: int, prefix: str) -> Codecs:
         return self._build(space, parent, option, prefix)
 
     @property
@@ -139,13 +110,3 @@ class Encoding:
             else:
                 flat[:, j] = np.clip(col, 0.0, 1.0)
         return flat.reshape(u.shape)
-
-
-def decode_codecs(codecs: list[tuple[str, ParamCodec]], u: np.ndarray) -> dict[str, Any]:
-    return {key: codec.decode(u) for key, codec in codecs}
-
-
-def encode_codecs(codecs: list[tuple[str, ParamCodec]], params: Mapping[str, Any], u: np.ndarray) -> None:
-    for key, codec in codecs:
-        if key in params:
-            codec.encode(params[key], u)

@@ -6,10 +6,11 @@ import math
 from collections.abc import Mapping
 from itertools import combinations
 from statistics import NormalDist
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any
 
 import numpy as np
 
+from nniannot.runner.tuners.dims import Codecs, Dim, DimBuilder, ParamCodec, decode_codecs, encode_codecs
 from nniannot.searchspace import (
     Choice,
     Layer,
@@ -29,21 +30,12 @@ from nniannot.searchspace import (
 _GAUSSIAN = (Normal, QNormal, LogNormal, QLogNormal)
 _QUANTISED = (QUniform, QLogUniform)
 
-if TYPE_CHECKING:
-    from nniannot.runner.tuners.encoding import Encoding
-
 # Above this many allowed values a quantised parameter is treated as continuous (rounded on decode).
 MAX_LEVELS = 4096
 # Above this many subsets, chosen inputs are encoded as a count plus one priority per input.
 MAX_SUBSETS = 1024
 _EPS = 1e-12
 _STANDARD_NORMAL = NormalDist()
-
-
-class ParamCodec(Protocol):
-    def decode(self, u: np.ndarray) -> Any: ...
-
-    def encode(self, value: Any, u: np.ndarray) -> None: ...
 
 
 def same_value(a: Any, b: Any) -> bool:
@@ -75,9 +67,7 @@ class ConstCodec:
 class NumCodec:
     """Uniform, log-uniform, their q-variants, randint, and the four normal types."""
 
-    def __init__(self, param: Param, enc: Encoding, parent: int, option: int, name: str) -> None:
-        from nniannot.runner.tuners.encoding import Dim
-
+    def __init__(self, param: Param, enc: DimBuilder, parent: int, option: int, name: str) -> None:
         self.param = param
         self.log = bool(getattr(param, "log", False))
         self.gaussian = isinstance(param, _GAUSSIAN)
@@ -157,15 +147,13 @@ class NumCodec:
 
 
 class ChoiceCodec:
-    def __init__(self, param: Choice, enc: Encoding, parent: int, option: int, name: str) -> None:
-        from nniannot.runner.tuners.encoding import Dim
-
+    def __init__(self, param: Choice, enc: DimBuilder, parent: int, option: int, name: str) -> None:
         self.options = param.options
         self.index = -1
         if len(self.options) > 1:
             self.index = enc.add_dim(Dim(name, "cat", size=len(self.options), parent=parent, option=option))
         sub_parent = self.index if self.index >= 0 else parent
-        self.subs: list[list | None] = []
+        self.subs: list[Codecs | None] = []
         for i, opt in enumerate(self.options):
             if isinstance(opt, Nested):
                 sub_option = i if self.index >= 0 else option
@@ -180,8 +168,6 @@ class ChoiceCodec:
         return 0 if math.isnan(x) else int(min(max(round(x), 0), len(self.options) - 1))
 
     def decode(self, u: np.ndarray) -> Any:
-        from nniannot.runner.tuners.encoding import decode_codecs
-
         i = self._pick(u)
         opt, sub = self.options[i], self.subs[i]
         if isinstance(opt, Nested) and sub is not None:
@@ -189,8 +175,6 @@ class ChoiceCodec:
         return opt
 
     def encode(self, value: Any, u: np.ndarray) -> None:
-        from nniannot.runner.tuners.encoding import encode_codecs
-
         for i, opt in enumerate(self.options):
             if isinstance(opt, Nested):
                 if isinstance(value, Mapping) and value.get("_name") == opt.name:
@@ -207,9 +191,7 @@ class ChoiceCodec:
 class LayerCodec:
     """One layer of a mutable block: the chosen layer, and the chosen inputs of an allowed count."""
 
-    def __init__(self, layer: Layer, enc: Encoding, parent: int, option: int, name: str) -> None:
-        from nniannot.runner.tuners.encoding import Dim
-
+    def __init__(self, layer: Layer, enc: DimBuilder, parent: int, option: int, name: str) -> None:
         self.layer = layer
         self.choice = -1
         if len(layer.layer_choice) > 1:
@@ -278,7 +260,7 @@ class LayerCodec:
 
 
 class MutableCodec:
-    def __init__(self, param: MutableLayer, enc: Encoding, parent: int, option: int, name: str) -> None:
+    def __init__(self, param: MutableLayer, enc: DimBuilder, parent: int, option: int, name: str) -> None:
         self.layers = [
             (layer.name, LayerCodec(layer, enc, parent, option, f"{name}/{layer.name}"))
             for layer in param.layers
@@ -293,7 +275,7 @@ class MutableCodec:
                 codec.encode(value.get(name), u)
 
 
-def codec_for(param: Param, enc: Encoding, parent: int, option: int, name: str) -> ParamCodec:
+def codec_for(param: Param, enc: DimBuilder, parent: int, option: int, name: str) -> ParamCodec:
     """The codec of one parameter, adding its dimensions to ``enc``."""
     if isinstance(param, Choice):
         if len(param.options) == 1 and not param.is_nested:

@@ -7,16 +7,11 @@ and maximise log expected improvement (:mod:`nniannot.runner.tuners.gp_acq`).
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 
 from nniannot.runner.tuners.model import EncodedTuner, finite_losses
 from nniannot.runner.tuners.threads import single_thread
 from nniannot.searchspace import SearchSpace
-
-DELTA = float(os.environ.get("GP_DELTA", "1e-3"))
-MODE = os.environ.get("GP_WARP", "auto")
 
 
 def warp(y: np.ndarray) -> np.ndarray:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from nniannot.launch import parse_argv
 from nniannot.runner.config import ExperimentConfig
 from nniannot.runner.home import Home
 from nniannot.runner.prepare import TrialLaunch, prepare_launch
@@ -39,10 +40,12 @@ class Candidate:
 
 def revision_key(cfg: ExperimentConfig, launch: TrialLaunch) -> str:
     """Equal for two preparations iff their trials would run the same code, space and configuration."""
+    parsed = parse_argv(launch.command)
     what = {
         "fingerprint": launch.fingerprint,
         "space": launch.search_space,
-        "command": launch.command,
+        # the snapshot folder changes with comments too; the fingerprint or the sources decide instead
+        "command": [parsed.script, *parsed.args] if parsed is not None else launch.command,
         "cwd": launch.cwd,
         "config": cfg.to_json(),
     }
@@ -59,8 +62,12 @@ def _digest(path: str) -> str:
         return ""
 
 
-def prepare(make_config: Callable[[], ExperimentConfig], extra_files: Iterable[str] = ()) -> Candidate:
-    """Build the configuration and transform the trial as a run would.
+def prepare(
+    make_config: Callable[[], ExperimentConfig], home: Home, extra_files: Iterable[str] = ()
+) -> Candidate:
+    """Build the configuration, transform the trial and take its code snapshot (in ``home``) as a run would.
+
+    The candidate's snapshot is what its revision runs if it is recorded: the files are read once.
 
     Raises:
         AnnotationError: located errors in the trial's files.
@@ -68,7 +75,7 @@ def prepare(make_config: Callable[[], ExperimentConfig], extra_files: Iterable[s
     """
     cfg = make_config()
     cfg.check()
-    launch = prepare_launch(cfg)
+    launch = prepare_launch(cfg, snapshots=home.snapshots_dir)
     files = [*launch.files, *extra_files]
     if cfg.script and not launch.files:
         files.append(cfg.script)
@@ -80,7 +87,7 @@ def prepare(make_config: Callable[[], ExperimentConfig], extra_files: Iterable[s
 
 def record(candidate: Candidate, home: Home, number: int, parent_id: str | None) -> Session:
     """Store the candidate as experiment revision ``number`` (status CREATED), linked to ``parent_id``."""
-    session = create_experiment(candidate.config, home)
+    session = create_experiment(candidate.config, home, candidate.launch)
     session.store.update_experiment(session.exp_id, revision=number, parent_id=parent_id)
     session.experiment = session.store.get_experiment(session.exp_id)
     return session

@@ -103,7 +103,7 @@ class WatchSession:
 
     def _check(self, announce_unchanged: bool) -> None:
         try:
-            candidate = prepare(self.make_config, self.extra_files)
+            candidate = prepare(self.make_config, self.home, self.extra_files)
         except AnnotationError as exc:
             self._set_watched([*self._files, *(os.path.abspath(d.path) for d in exc.diagnostics)])
             self.listener.problem(str(exc))

@@ -1,4 +1,4 @@
-"""The trial launcher: runs a script like `python script.py`, with rewritten annotated modules."""
+"""The trial launcher: runs a script like `python script.py`, from the experiment's code snapshot."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 
 from nniannot import protocol
+from nniannot.runner.config import ExperimentConfig
+from nniannot.runner.prepare import prepare_launch
 
 TRAIN = """\
 import sys
@@ -24,15 +26,14 @@ if "--fail" in sys.argv:
 """
 
 
-def launch(root: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    command = [
-        sys.executable,
-        "-m",
-        "nniannot.launch",
-        "--cache",
-        str(root / "cache"),
-        str(root / "p" / "train.py"),
-    ]
+def snapshot_command(root: Path) -> list[str]:
+    """The trial command of ``root/p/train.py``, its snapshot taken now (under ``root/home``)."""
+    cfg = ExperimentConfig(script=str(root / "p" / "train.py"))
+    return prepare_launch(cfg, require_space=False, snapshots=str(root / "home" / "snapshots")).command
+
+
+def launch(root: Path, *args: str, env: dict[str, str] | None = None, command: list[str] | None = None):
+    command = command or snapshot_command(root)
     return subprocess.run([*command, *args], capture_output=True, text=True, env=env, cwd=root, timeout=120)
 
 
@@ -77,25 +78,51 @@ def test_a_traceback_shows_the_original_file_and_line(tmp_path: Path) -> None:
     assert "nniannot/launch.py" not in done.stderr
 
 
-def test_the_cache_is_used_and_the_project_is_not_written(tmp_path: Path) -> None:
+def test_the_snapshot_runs_whatever_happens_to_the_files_later(tmp_path: Path) -> None:
     project(tmp_path)
-    launch(tmp_path)
-    entries = sorted((tmp_path / "cache").glob("*.py"))
-    assert len(entries) == 2
-    # A poisoned cache entry proves the launcher serves cached code without parsing again.
-    for entry in entries:
-        entry.write_text(entry.read_text().replace("h = 3 if", "h = 4 if"))
-    done = launch(tmp_path)
-    assert json.loads(done.stdout)["h"] == 4
-    assert sorted(p.name for p in (tmp_path / "p").iterdir()) == ["helper.py", "train.py"]
-
-
-def test_annotation_errors_at_launch_are_reported_without_traceback(tmp_path: Path) -> None:
-    project(tmp_path)
-    (tmp_path / "p" / "helper.py").write_text("'''@nni.variable(nni.randint(9, 1), name=h)'''\nh = 3\n")
-    done = launch(tmp_path)
+    command = snapshot_command(tmp_path)
+    (tmp_path / "p" / "train.py").write_text("raise SystemExit('the edited file ran')\n")
+    (tmp_path / "p" / "helper.py").unlink()
+    done = launch(tmp_path, "--fail", command=command)
     assert done.returncode == 1
-    assert "helper.py:1:18: error:" in done.stderr and "Traceback" not in done.stderr
+    assert json.loads(done.stdout.splitlines()[0])["h"] == 3
+    # the traceback quotes the line as it was in the snapshot, not the file's new text
+    assert 'raise RuntimeError("boom")' in done.stderr and "edited" not in done.stderr
+
+
+def test_nothing_is_written_into_the_project(tmp_path: Path) -> None:
+    project(tmp_path)
+    before = {p: p.read_bytes() for p in (tmp_path / "p").rglob("*")}
+    assert launch(tmp_path).returncode == 0
+    assert {p: p.read_bytes() for p in (tmp_path / "p").rglob("*")} == before
+
+
+def test_an_annotated_module_outside_the_snapshot_stops_the_trial(tmp_path: Path) -> None:
+    project(tmp_path)
+    (tmp_path / "p" / "dyn.py").write_text("'''@nni.variable(nni.choice(1, 2), name=d)'''\nd = 1\n")
+    train = tmp_path / "p" / "train.py"
+    train.write_text("import importlib\nimportlib.import_module('dyn')\n" + train.read_text())
+    done = launch(tmp_path)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "dyn.py has @nni annotations but is not part of this experiment's code snapshot" in done.stderr
+
+
+def test_a_plain_module_outside_the_snapshot_loads_as_usual(tmp_path: Path) -> None:
+    project(tmp_path)
+    (tmp_path / "p" / "dyn.py").write_text("# mentions @nni.variable in a comment only\nd = 5\n")
+    train = tmp_path / "p" / "train.py"
+    train.write_text("import importlib\nassert importlib.import_module('dyn').d == 5\n" + train.read_text())
+    assert launch(tmp_path).returncode == 0
+
+
+def test_an_altered_snapshot_is_refused(tmp_path: Path) -> None:
+    project(tmp_path)
+    command = snapshot_command(tmp_path)
+    folder = Path(command[command.index("--snapshot") + 1])
+    for obj in (folder / "objects").iterdir():
+        obj.write_bytes(obj.read_bytes() + b"\nprint('tampered')\n")
+    done = launch(tmp_path, command=command)
+    assert done.returncode != 0 and "altered" in done.stderr and "tampered" not in done.stdout
 
 
 def test_usage_errors(tmp_path: Path) -> None:
@@ -103,10 +130,12 @@ def test_usage_errors(tmp_path: Path) -> None:
         [sys.executable, "-m", "nniannot.launch"], capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 2 and "usage:" in done.stderr
-    missing = subprocess.run(
-        [sys.executable, "-m", "nniannot.launch", str(tmp_path / "nope.py")],
-        capture_output=True,
-        text=True,
-        timeout=60,
+    project(tmp_path)
+    command = snapshot_command(tmp_path)
+    command[-1] = str(tmp_path / "p" / "helper.py")
+    other = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert other.returncode == 2 and "is not the script of the code snapshot" in other.stderr
+    no_snapshot = subprocess.run(
+        [sys.executable, "-m", "nniannot.launch", command[-1]], capture_output=True, text=True, timeout=60
     )
-    assert missing.returncode == 2 and "no such script" in missing.stderr
+    assert no_snapshot.returncode == 2 and "--snapshot DIR is missing" in no_snapshot.stderr

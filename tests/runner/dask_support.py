@@ -38,13 +38,13 @@ def dask_backend_factory(dask_client):
     """``make(tmp_path, command=None, **options)``: a DaskBackend on the session's cluster shipping the
     command's script (behave.py by default); ``code_dir``, ``cwd`` and ``upload`` shape the bundle."""
     from nniannot.runner.backends.dask import DaskBackend
-    from nniannot.runner.backends.dask_bundle import build_bundle
+    from tests.runner.snapshots import bundle_for
 
     def make(tmp_path, command=None, **options):
         command = command or [sys.executable, BEHAVE]
         code_dir = options.pop("code_dir", os.path.dirname(BEHAVE))
         cwd = options.pop("cwd", str(tmp_path))
-        bundle = build_bundle(command, cwd, code_dir, options.pop("upload", []), code_dir)
+        bundle = bundle_for(tmp_path, command, cwd, code_dir, options.pop("upload", []))
         return DaskBackend(
             client=dask_client, bundle=bundle, kill_grace=options.pop("kill_grace", 2.0), **options
         )

@@ -17,6 +17,7 @@ from nniannot.runner.backends.base import FINISHED, METRIC, STARTED, TrialSpec
 from nniannot.runner.home import Home
 from nniannot.runner.store import EARLY_STOPPED, SUCCEEDED, open_reader
 from tests.runner.conftest import wait_for, write
+from tests.runner.snapshots import bundle_for
 
 pytest_plugins = ["tests.runner.dask_support"]  # the cluster fixtures
 
@@ -210,14 +211,13 @@ def test_scheduler_gone_mid_run_stops_with_a_backend_error(tmp_path):
     from distributed import LocalCluster
 
     from nniannot.runner.backends.dask import DaskBackend
-    from nniannot.runner.backends.dask_bundle import build_bundle
 
     project = _project(tmp_path)
     command = [sys.executable, "probe.py"]
     cluster = LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0",
                            silence_logs=logging.ERROR)  # fmt: skip
     try:
-        bundle = build_bundle(command, str(project), str(project), ["data"], str(project))
+        bundle = bundle_for(tmp_path, command, str(project), str(project), ["data"])
         backend = DaskBackend(scheduler=cluster.scheduler_address, bundle=bundle, kill_grace=1.0)
         with backend:
             backend.submit(_spec(tmp_path, project, "orphan", hang=True))

@@ -28,6 +28,10 @@ HELPER = """
 """
 
 
+def _home(project) -> Home:
+    return Home(str(project.parent / f"{project.name}-home"))
+
+
 def _config(tmp_path):
     def make() -> ExperimentConfig:
         script = str(tmp_path / "train.py")
@@ -44,7 +48,7 @@ def project(tmp_path):
 
 
 def test_the_trial_files_are_the_script_and_its_project_modules(project):
-    candidate = prepare(_config(project), [str(project / "config.yml")])
+    candidate = prepare(_config(project), _home(project), [str(project / "config.yml")])
     assert candidate.files == [
         str(project / "train.py"),
         str(project / "helper.py"),
@@ -54,11 +58,11 @@ def test_the_trial_files_are_the_script_and_its_project_modules(project):
 
 
 def test_comments_and_layout_keep_the_key(project):
-    before = prepare(_config(project)).key
+    before = prepare(_config(project), _home(project)).key
     write(project / "train.py", TRAIN.replace("h = 2", "h = 2   # default"))
     (project / "train.py").write_text("# tuned\n\n" + (project / "train.py").read_text())
     write(project / "helper.py", HELPER + "\n\n# more later\n")
-    assert prepare(_config(project)).key == before
+    assert prepare(_config(project), _home(project)).key == before
 
 
 @pytest.mark.parametrize(
@@ -70,28 +74,28 @@ def test_comments_and_layout_keep_the_key(project):
     ],
 )
 def test_code_or_space_changes_change_the_key(project, path, old, new):
-    before = prepare(_config(project)).key
+    before = prepare(_config(project), _home(project)).key
     text = (project / path).read_text()
     (project / path).write_text(text.replace(old, new))
-    assert prepare(_config(project)).key != before
+    assert prepare(_config(project), _home(project)).key != before
 
 
 def test_a_config_change_changes_the_key(project):
     make = _config(project)
-    before = prepare(make).key
+    before = prepare(make, _home(project)).key
 
     def more_trials() -> ExperimentConfig:
         cfg = make()
         cfg.concurrency = 2
         return cfg
 
-    assert prepare(more_trials).key != before
+    assert prepare(more_trials, _home(project)).key != before
 
 
 def test_an_annotation_error_is_raised_with_its_place(project):
     write(project / "train.py", TRAIN.replace("name=h)", "name=h"))
     with pytest.raises(AnnotationError) as info:
-        prepare(_config(project))
+        prepare(_config(project), _home(project))
     (diag,) = info.value.diagnostics
     assert (diag.path.endswith("train.py"), diag.line) == (True, 3)
 
@@ -128,9 +132,9 @@ def test_diff_names_exactly_the_changed_keys(old, new):
 def test_revisions_are_linked_experiments_of_one_chain(project, tmp_path):
     home = Home(str(tmp_path / "home"))
     make = _config(project)
-    first = record(prepare(make), home, 1, None)
-    second = record(prepare(make), home, 2, first.exp_id)
-    third = record(prepare(make), home, 3, second.exp_id)
+    first = record(prepare(make, _home(project)), home, 1, None)
+    second = record(prepare(make, _home(project)), home, 2, first.exp_id)
+    third = record(prepare(make, _home(project)), home, 3, second.exp_id)
     other = open_store(home.store_path).create_experiment(name="train.py")  # a plain run: a chain of its own
     with open_reader(home.store_path) as reader:
         chain = revisions(reader, second.exp_id)

@@ -200,3 +200,19 @@ def test_a_changed_search_space_file_starts_a_revision(tmp_path, start_watch):
     second = wait_for(lambda: (e := watch.experiments()[1]).status == DONE and e, what="revision 2 done")
     assert 5 <= watch.trials(second.id)[0].final_default <= 6
     assert watch.interrupt() == 0
+
+
+def test_a_broken_save_leaves_the_last_good_revision_running_the_code_it_started_with(tmp_path, start_watch):
+    (tmp_path / "hold").touch()
+    train = tmp_path / "train.py"
+    write(train, TRAIN)
+    watch = start_watch("watch", "train.py", "--tuner", "random", "--max-trials", "2", "--plain")
+    first = wait_for(
+        lambda: (e := watch.experiments()) and _running(watch, e[0].id) and e[0], what="revision 1"
+    )
+    _edit(train, "nni.uniform(0, 1), name=x)", "nni.uniform(0, 1, name=x)")
+    watch.wait_line("train.py:4:")
+    (tmp_path / "hold").unlink()  # revision 1's trials finish, and its second one starts after the save
+    done = wait_for(lambda: (e := watch.experiments()[0]).status == DONE and e, what="revision 1 done")
+    assert done.id == first.id and len(watch.experiments()) == 1
+    assert [t.status for t in watch.trials(first.id)] == [SUCCEEDED, SUCCEEDED]
