@@ -82,18 +82,14 @@ def show(exp: str, trial_ref: str | None, as_json: bool, best_code: bool, code_t
 
 
 def _best_code(reader: StoreReader, exp_id: str, trial_ref: str | None, out_dir: str | None) -> None:
-    from nniannot.runner.bestcode import best_code_text
+    from nniannot.runner.bestcode import best_code_text, write_best_code
 
     trial_id = _trial_id(reader, exp_id, trial_ref)
-    if out_dir is not None:
-        from nniannot.runner.bestcode import write_best_code  # type: ignore[attr-defined]
-
-        for path in write_best_code(reader, exp_id, out_dir, trial_id=trial_id):
-            click.echo(f"wrote {path}", err=True)
-    elif trial_id is None:
-        click.echo(best_code_text(reader, exp_id), nl=False)
-    else:
-        click.echo(best_code_text(reader, exp_id, trial_id=trial_id), nl=False)  # type: ignore[call-arg]
+    if out_dir is None:
+        click.echo(best_code_text(reader, exp_id, trial_id=trial_id), nl=False)
+        return
+    for path in write_best_code(reader, exp_id, out_dir, trial_id=trial_id):
+        click.echo(f"wrote {path}", err=True)
 
 
 def _trial_id(reader: StoreReader, exp_id: str, trial_ref: str | None) -> str | None:

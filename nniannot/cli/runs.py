@@ -55,6 +55,7 @@ run = click.Command(
     epilog=examples(
         "nni-annot trial train.py --param lr=0.01 --param hidden=64 -- --epochs 1",
         "nni-annot trial train.py --keep-dir             # keep the trial's directory afterwards",
+        "nni-annot trial train.py --defaults             # the script's own values, reports only logged",
     )
 )
 @click.argument("script", type=click.Path(exists=True, dir_okay=False))
@@ -67,14 +68,19 @@ run = click.Command(
 @click.option("--seed", type=int, help="Seed for the values not given.")
 @click.option("--dir", "trial_dir", type=click.Path(file_okay=False), help="The trial's directory (kept).")
 @click.option("--keep-dir", is_flag=True, help="Keep the temporary trial directory (removed by default).")
+@click.option(
+    "--defaults", is_flag=True, help="Every annotation keeps the script's own value; no trial files."
+)
 @home_option
 def trial(script: str, script_args: tuple[str, ...], params_json: str | None, pairs: tuple[str, ...],
-          search_space: str | None, seed: int | None, trial_dir: str | None, keep_dir: bool,
+          search_space: str | None, seed: int | None, trial_dir: str | None, keep_dir: bool, defaults: bool,
           home: str | None) -> None:  # fmt: skip
     """Run one trial of SCRIPT with the given parameters; its output goes to the terminal."""
     from nniannot.runner.single import fill_missing, parse_params, run_single
 
     launch = _single_launch(script, script_args, search_space)
+    if defaults:
+        _run_defaults(launch, params_json or pairs or seed is not None or trial_dir or keep_dir)
     params = parse_params(params_json, pairs, launch.search_space)
     sampled = fill_missing(params, launch.search_space, seed)
     click.echo(launch.notes[0], err=True)
@@ -92,6 +98,16 @@ def trial(script: str, script_args: tuple[str, ...], params_json: str | None, pa
         click.echo(f"trial directory: {result.trial_dir}", err=True)
     if result.exit_code:
         sys.exit(result.exit_code if result.exit_code > 0 else 1)
+
+
+def _run_defaults(launch: Any, conflicting: object) -> None:
+    from nniannot.runner.single import run_standalone
+
+    if conflicting:
+        raise click.UsageError("--defaults runs the script's own values: it takes no --params, --param, "
+                               "--seed, --dir or --keep-dir")  # fmt: skip
+    code = run_standalone(launch)
+    sys.exit(code if code >= 0 else 1)
 
 
 def _single_launch(script: str, script_args: tuple[str, ...], search_space: str | None) -> Any:

@@ -100,3 +100,17 @@ def test_best_code_of_a_chosen_trial_and_as_a_tree(tmp_path, project, cli):
     assert tree.exit_code == 0, tree.output
     assert (out / "train.py").is_file() and "h = 2" in (out / "train.py").read_text()
     assert f"wrote {out / 'train.py'}" in tree.stderr
+
+
+def test_trial_with_the_script_s_own_values(tmp_path, cli, capfd):
+    script = write(tmp_path / "show.py", """
+        '''@nni.variable(nni.choice(1, 2), name=h)'''
+        h = 9
+        print("h is", h)
+        '''@nni.report_final_result(h)'''
+    """)  # fmt: skip
+    result = cli("trial", script, "--defaults")
+    assert result.exit_code == 0, result.output
+    assert "h is 9" in capfd.readouterr().out  # the trial process writes to the terminal itself
+    mixed = cli("trial", script, "--defaults", "--param", "h=2")
+    assert mixed.exit_code == 2 and "--defaults runs the script's own values" in mixed.output
