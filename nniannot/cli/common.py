@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
+
+if TYPE_CHECKING:
+    from nniannot.runner.home import Home
 
 
 def examples(*lines: str) -> str:
@@ -28,7 +31,7 @@ home_option = click.option(
 )
 
 
-def home_of(home: str | None) -> Any:
+def home_of(home: str | None) -> Home:
     """The :class:`~nniannot.runner.home.Home` that ``--home`` (or the environment, or the default) names."""
     from nniannot.runner.home import Home
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from nniannot.cli.common import RUN_PARAMS, build_config, examples, home_of, home_option
+from nniannot.cli.common import RUN_PARAMS, build_config, examples, home_of, home_option, resolve_exp
 from nniannot.cli.session import run_session, viewer_beside
 
 
@@ -181,7 +181,6 @@ def _extend(session: Any, limits: dict[str, Any]) -> None:
 
 
 def _resolved(ref: str, home: str | None) -> str:
-    from nniannot.cli.common import resolve_exp
     from nniannot.runner.store import open_reader
 
     with open_reader(home_of(home).store_path) as reader:
