@@ -115,3 +115,7 @@ class ConfigFileError(ConfigError):
         count = len(self.diagnostics)
         heading = f"{path}: {count} problem{'' if count == 1 else 's'}"
         super().__init__(f"{heading}\n{format_diagnostics(self.diagnostics)}")
+
+
+class TrialNotFound(StoreError):
+    """No trial of the experiment matches the id, prefix or number given."""

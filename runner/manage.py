@@ -1,23 +1,29 @@
-"""Managing stored experiments for the CLI: tables, stop, delete, actions for a running runner."""
+"""Managing stored experiments for the CLI: tables, one trial's report, stop, delete, actions for a runner."""
 
 from __future__ import annotations
 
 import os
 import shutil
 import time
+from typing import Any
 
 from nniannot.errors import RunnerStillRunning
 from nniannot.runner.console import format_duration, format_params, format_value, summary
 from nniannot.runner.home import Home
 from nniannot.runner.store import (
     EXP_RUNNING,
+    FAILED,
+    FINISHED_STATUSES,
     STOPPED,
+    SUCCEEDED,
     Experiment,
+    Store,
     StoreReader,
     open_reader,
     open_store,
     owner_alive,
 )
+from nniannot.runner.store.fields import trial_reason
 from nniannot.searchspace import short_names
 
 
@@ -36,7 +42,7 @@ def list_table(experiments: list[Experiment]) -> str:
 
 
 def show_text(reader: StoreReader, exp_id: str, trials_dir: str, home_option: str | None) -> str:
-    """The summary followed by one line per trial (best first)."""
+    """The summary followed by one line per trial (best first); one that did not succeed ends with its reason."""
     exp = reader.get_experiment(exp_id)
     names = short_names(list(exp.search_space))
     lines = [summary(exp, trials_dir, home_option), ""]
@@ -44,8 +50,9 @@ def show_text(reader: StoreReader, exp_id: str, trials_dir: str, home_option: st
         value = "-" if t.final_default is None else format_value(t.final_default)
         text = f"  #{t.seq:<4} {t.id}  {t.status:<13} {value:>10}  {format_duration(t.duration):>7}  "
         text += format_params(t.params, names)
-        if t.message and t.status != "SUCCEEDED":
-            text += f"  [{t.message}]"
+        reason = trial_reason(t)
+        if reason:
+            text += f"  [{reason}]"
         lines.append(text)
     return "\n".join(lines)
 
@@ -54,13 +61,13 @@ def _owner_live(exp: Experiment) -> bool:
     return owner_alive(exp.owner_pid, exp.owner_host, exp.heartbeat_at)
 
 
-def post_if_running(home: Home, ref: str, kind: str) -> str | None:
+def post_if_running(home: Home, ref: str, kind: str, payload: dict[str, Any] | None = None) -> str | None:
     """Post an action if a live runner owns the experiment; returns what was done, or None if not running."""
     with open_reader(home.store_path) as reader:
         exp = reader.get_experiment(reader.resolve(ref))
         if not _owner_live(exp):
             return None
-        reader.post_action(exp.id, kind)
+        reader.post_action(exp.id, kind, payload)
     return f"asked the runner of {exp.id} (pid {exp.owner_pid}) to {kind.replace('_', ' ')}"
 
 
@@ -105,3 +112,30 @@ def delete_experiment(home: Home, exp_id: str) -> str:
     if os.path.isdir(directory):
         shutil.rmtree(directory, ignore_errors=True)
     return f"deleted experiment {exp_id}"
+
+
+def no_success_reason(reader: StoreReader, exp_id: str) -> str | None:
+    """Why a run in which no trial succeeded failed, naming the first failed (else ended) trial's reason.
+
+    None when a trial succeeded, and when no trial ended (nothing was tried: the experiment's own status
+    and message say why).
+    """
+    if reader.count_trials(exp_id, status=SUCCEEDED):
+        return None
+    ended = reader.list_trials(exp_id, status=FAILED, limit=1) or reader.list_trials(
+        exp_id, status=sorted(FINISHED_STATUSES), limit=1
+    )
+    if not ended:
+        return None
+    first = ended[0]
+    why = trial_reason(first) or "no reason recorded"
+    return f"no trial succeeded; trial #{first.seq} {first.id} {first.status}: {why}"
+
+
+def drop_if_unstarted(home: Home, store: Store, exp_id: str) -> bool:
+    """Remove experiment ``exp_id`` if it has no trial (it failed to start); returns whether it was removed."""
+    if store.count_trials(exp_id):
+        return False
+    store.delete_experiment(exp_id)
+    shutil.rmtree(home.experiment_dir(exp_id), ignore_errors=True)
+    return True

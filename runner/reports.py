@@ -13,7 +13,8 @@ from typing import Any
 
 from nniannot.errors import ConfigError, ProtocolError
 from nniannot.protocol import check_metric
-from nniannot.runner.store import SUCCEEDED, Experiment, Store, StoreReader, Trial
+from nniannot.runner.store import SUCCEEDED, Experiment, Store, StoreReader, Trial, metric_keys
+from nniannot.runner.store.fields import pick, trial_fields
 from nniannot.searchspace import SearchSpace
 
 FORMAT_VERSION = 1
@@ -43,22 +44,13 @@ def experiment_json(exp: Experiment) -> dict[str, Any]:
     }
 
 
+TRIAL_KEYS = ("id", "seq", "status", "params", "final", "final_default", "intermediate_count", "exit_code",
+              "message", "reason", "started_at", "ended_at", "duration", "dir")  # fmt: skip
+
+
 def trial_json(trial: Trial) -> dict[str, Any]:
-    return {
-        "id": trial.id,
-        "seq": trial.seq,
-        "status": trial.status,
-        "params": trial.params,
-        "final": trial.final,
-        "final_default": trial.final_default,
-        "intermediate_count": trial.intermediate_count,
-        "exit_code": trial.exit_code,
-        "message": trial.message,
-        "started_at": trial.started_at,
-        "ended_at": trial.ended_at,
-        "duration": trial.duration,
-        "dir": trial.dir,
-    }
+    """A trial in ``show --json`` and JSON exports (docs/cli.md); ``reason`` says why it did not succeed."""
+    return pick(trial_fields(trial), TRIAL_KEYS)
 
 
 def list_document(reader: StoreReader) -> dict[str, Any]:
@@ -81,19 +73,32 @@ def show_document(reader: StoreReader, exp_id: str, intermediate: bool = False) 
 
 
 def export_csv(reader: StoreReader, exp_id: str, intermediate: bool = False) -> str:
-    """One row per trial: id, seq, status, final value, then one column per parameter (full keys)."""
+    """One row per trial: id, seq, status, final value, duration, one column per parameter (full keys), then
+    one ``metric.<key>`` column per key of the dict final metrics (other than ``default``, which is ``final``)."""
     exp = reader.get_experiment(exp_id)
     keys = list(exp.search_space)
     trials = reader.list_trials(exp_id)
     extra = sorted({k for t in trials for k in t.params} - set(keys))
+    metrics = [k for k in metric_keys(reader, exp_id) if k != "default"]
     curves = reader.curves(exp_id) if intermediate else {}
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    head = ["trial_id", "seq", "status", "final", "duration", *keys, *extra]
+    head = [
+        "trial_id",
+        "seq",
+        "status",
+        "final",
+        "duration",
+        *keys,
+        *extra,
+        *(f"metric.{k}" for k in metrics),
+    ]
     writer.writerow([*head, "intermediate"] if intermediate else head)
     for t in trials:
         params = [_cell(t.params.get(k)) for k in (*keys, *extra)]
+        final = t.final if isinstance(t.final, dict) else {}
         row = [t.id, t.seq, t.status, _cell(t.final_default), _cell(t.duration), *params]
+        row += [_cell(final.get(k)) for k in metrics]
         writer.writerow([*row, json.dumps(curves.get(t.id, []))] if intermediate else row)
     return out.getvalue()
 

@@ -111,14 +111,14 @@ def spec_maker(session: Session) -> Callable[[Trial], TrialSpec]:
 
 
 def limits_of(cfg: ExperimentConfig) -> Limits:
-    """The loop's limits from a configuration (fields a configuration lacks take their defaults)."""
+    """The loop's limits from a configuration."""
     return Limits(
         max_trials=cfg.max_trials,
         max_duration=cfg.max_duration,
         concurrency=cfg.concurrency,
-        max_start_failures=getattr(cfg, "max_start_failures", 3),
-        max_trial_duration=getattr(cfg, "max_trial_duration", None),
-        stop_wait=max(60.0, 2 * float(getattr(cfg, "kill_grace", 5.0)) + 30.0),
+        max_start_failures=cfg.max_start_failures,
+        max_trial_duration=cfg.max_trial_duration,
+        stop_wait=max(60.0, 2 * float(cfg.kill_grace) + 30.0),
     )
 
 

@@ -1,10 +1,15 @@
-"""``nni-annot trial``: one trial with given parameters, in the foreground, output to the terminal."""
+"""``nni-annot trial``: one trial with given parameters, in the foreground, output to the terminal.
+
+The trial's directory (parameter.cfg, .nni/metrics) is a temporary one, removed once its results are read,
+unless the caller keeps it or names a directory of its own.
+"""
 
 from __future__ import annotations
 
 import json
 import os
 import random
+import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -69,16 +74,36 @@ def fill_missing(params: dict[str, Any], space: dict[str, Any], seed: int | None
 
 @dataclass(frozen=True)
 class SingleResult:
+    """What the trial did; ``trial_dir`` exists afterwards only if ``kept``."""
+
     exit_code: int
     trial_dir: str
     intermediates: list[Any]
     final: Any
     problems: list[str]
+    kept: bool = True
 
 
-def run_single(launch: TrialLaunch, params: dict[str, Any]) -> SingleResult:
-    """Run one trial with stdout/stderr inherited; read back what it reported."""
-    trial_dir = tempfile.mkdtemp(prefix="nniannot-trial-")
+def run_single(
+    launch: TrialLaunch, params: dict[str, Any], trial_dir: str | None = None, keep: bool = False
+) -> SingleResult:
+    """Run one trial with stdout/stderr inherited; read back what it reported.
+
+    ``trial_dir`` (created if missing) is always kept; without it a temporary directory is used and removed
+    afterwards unless ``keep``.
+    """
+    kept = keep or trial_dir is not None
+    if trial_dir is None:
+        trial_dir = tempfile.mkdtemp(prefix="nniannot-trial-")
+    try:
+        code, inter, finals, problems = _run_in(launch, params, os.path.abspath(trial_dir))
+    finally:
+        if not kept:
+            shutil.rmtree(trial_dir, ignore_errors=True)
+    return SingleResult(code, trial_dir, inter, finals[0] if finals else None, problems, kept)
+
+
+def _run_in(launch: TrialLaunch, params: dict[str, Any], trial_dir: str) -> tuple[int, list, list, list[str]]:
     os.makedirs(os.path.join(trial_dir, ".nni"), exist_ok=True)
     protocol.write_parameter_file(trial_dir, params)
     env = {**os.environ, **launch.env, **protocol.trial_environment("STANDALONE", "TRIAL", trial_dir, 0)}
@@ -89,7 +114,7 @@ def run_single(launch: TrialLaunch, params: dict[str, Any]) -> SingleResult:
     records, problems = protocol.MetricReader(os.path.join(trial_dir, protocol.METRICS_FILE)).finish()
     inter = [r.value for r in records if r.kind == "PERIODICAL"]
     finals = [r.value for r in records if r.kind == "FINAL"]
-    return SingleResult(code, trial_dir, inter, finals[0] if finals else None, problems)
+    return code, inter, finals, problems
 
 
 def run_standalone(launch: TrialLaunch) -> int:

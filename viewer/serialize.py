@@ -10,6 +10,7 @@ from typing import Any
 from flask.json.provider import DefaultJSONProvider
 
 from nniannot.runner.store import FINISHED_STATUSES, RUNNING, Experiment, Trial, owner_alive
+from nniannot.runner.store.fields import pick, trial_fields
 from nniannot.searchspace import short_names
 
 LOG_TYPES = frozenset({"loguniform", "qloguniform", "lognormal", "qlognormal"})
@@ -108,27 +109,16 @@ def experiment_detail(exp: Experiment, metric_keys: list[str]) -> dict[str, Any]
     }
 
 
+ROW_KEYS = ("id", "seq", "status", "params", "final", "final_default", "intermediate_count", "last_intermediate",
+            "exit_code", "message", "reason", "created_at", "started_at", "ended_at", "duration", "revision")  # fmt: skip
+DETAIL_KEYS = (*ROW_KEYS, "command", "dir", "stderr_tail")
+
+
 def trial_row(trial: Trial) -> dict[str, Any]:
-    """A trial as the trials table and live updates see it."""
-    return {
-        "id": trial.id,
-        "seq": trial.seq,
-        "status": trial.status,
-        "params": trial.params,
-        "final": trial.final,
-        "final_default": trial.final_default,
-        "intermediate_count": trial.intermediate_count,
-        "last_intermediate": trial.last_intermediate,
-        "exit_code": trial.exit_code,
-        "message": trial.message,
-        "created_at": trial.created_at,
-        "started_at": trial.started_at,
-        "ended_at": trial.ended_at,
-        "duration": trial.duration,
-        "revision": trial.revision,
-    }
+    """A trial as the trials table and live updates see it; ``reason`` says why it did not succeed."""
+    return pick(trial_fields(trial), ROW_KEYS)
 
 
 def trial_detail(trial: Trial) -> dict[str, Any]:
     """A trial with everything the detail page shows except logs (served separately)."""
-    return {**trial_row(trial), "command": trial.command, "dir": trial.dir, "stderr_tail": trial.stderr_tail}
+    return pick(trial_fields(trial), DETAIL_KEYS)

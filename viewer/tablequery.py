@@ -19,7 +19,7 @@ from nniannot.viewer.filters import when
 
 MAX_PAGE = 500
 BASE_COLUMNS = ["id", "seq", "status", "final"]
-OPTIONAL = ["duration", "started", "ended", "intermediates"]
+OPTIONAL = ["duration", "reason", "started", "ended", "intermediates"]
 
 
 class BadQuery(ValueError):
@@ -61,11 +61,10 @@ def parse_query(args: Mapping[str, str], *, everything: bool = False) -> TrialQu
 
 
 def columns(args: Mapping[str, str], param_keys: list[str]) -> list[str]:
-    """The columns the table shows: the base ones, then ``cols`` (default: every parameter, duration)."""
+    """The columns the table shows: the base ones, then ``cols`` (default: every parameter, duration, reason)."""
     chosen = args.get("cols")
-    extra = (
-        [c for c in chosen.split(",") if c] if chosen else [*(f"param:{k}" for k in param_keys), "duration"]
-    )
+    default = [*(f"param:{k}" for k in param_keys), "duration", "reason"]
+    extra = [c for c in chosen.split(",") if c] if chosen else default
     return BASE_COLUMNS + [c for c in extra if c not in BASE_COLUMNS]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from nniannot.cli.experiment import examples
+from nniannot.cli.common import examples, resolve_exp
 
 
 @click.command(
@@ -42,7 +42,7 @@ def view(exp: str | None, home: str | None, host: str, port: int, no_browser: bo
         from nniannot.runner.store import open_reader
 
         with open_reader(store_path) as reader:
-            path = f"experiments/{reader.resolve(exp)}"
+            path = f"experiments/{resolve_exp(reader, exp)}"
     if not is_loopback(host):
         click.echo(
             f"warning: binding to {host}: anyone who can reach this address can see your experiments and "

@@ -13,8 +13,7 @@ from typing import Any
 
 import click
 
-from nniannot.cli.experiment import examples
-from nniannot.cli.experiment import run as run_command
+from nniannot.cli.common import RUN_PARAMS, build_config, examples, home_of
 
 ON_CHANGE = ("restart", "queue", "ignore-running")
 _DEBOUNCE = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(ms|s)?\s*$")
@@ -65,11 +64,10 @@ def start_watch(
     """Watch until Ctrl-C (or SIGTERM); ``options`` are ``run``'s options. Used by ``watch`` and ``run --watch``."""
     import os
 
-    from nniannot.cli.experiment import _build_config, _home
     from nniannot.runner.watch import WatchConsole, WatchOptions, WatchSession
 
     def make_config() -> Any:
-        cfg = _build_config(script, script_args, config_file, dict(options))
+        cfg = build_config(script, script_args, config_file, dict(options))
         if once_per_change is not None:
             cfg.max_trials = once_per_change
         return cfg
@@ -77,7 +75,9 @@ def start_watch(
     make_config()  # a usage mistake (no script, bad option value) fails now, not after the first save
     console = WatchConsole(sys.stdout, click.clear if clear else None)
     extra = [os.path.abspath(config_file)] if config_file else []
-    session = WatchSession(make_config, _home(home), WatchOptions(debounce, poll, on_change), console, extra)
+    session = WatchSession(
+        make_config, home_of(home), WatchOptions(debounce, poll, on_change), console, extra
+    )
     _run_until_signal(session)
 
 
@@ -113,7 +113,7 @@ def _watch(script: str | None, script_args: tuple[str, ...], config_file: str | 
 watch = click.Command(
     "watch",
     callback=_watch,
-    params=[*(p for p in run_command.params if p.name != "watch_mode"), *WATCH_OPTIONS],
+    params=[*(p for p in RUN_PARAMS if p.name != "watch_mode"), *WATCH_OPTIONS],
     help="Run SCRIPT as `run` does, and again as a new revision whenever its code changes. "
     "Takes every option of `run`, and Ctrl-C stops it.",
     short_help="Rerun SCRIPT on every change of its code.",

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nniannot.errors import StoreError
+from nniannot.runner.store.fields import exception_line
 from nniannot.runner.store.reader import StoreReader
 from nniannot.runner.store.records import TRIAL_STATUSES, Trial
 
@@ -38,7 +39,8 @@ class TrialQuery:
 
     Args:
         statuses: statuses to keep (empty: all).
-        search: text that the id, status, parameters, final metric or message must contain (any case).
+        search: text that the id, status, parameters, final metric or message must contain (any case), or,
+            for a trial that did not succeed, its stderr tail (where its reason, the exception line, is).
         params: parameter key -> filter: ``v`` (equal), ``v1|v2`` (any of), ``lo..hi`` (inclusive range;
             either end may be empty), ``>x``, ``>=x``, ``<x``, ``<=x``.
         sort: a key of :data:`SORT_COLUMNS`, ``param:<key>`` or ``metric:<key>`` (a key of dict metrics).
@@ -103,6 +105,9 @@ def _param_condition(key: str, expr: str) -> tuple[str, list[Any]]:
     return f"{value} IN ({', '.join('?' * len(wanted))})", [*args, *wanted]
 
 
+REASON_FUNCTION = "nniannot_reason"
+
+
 def _where(exp_id: str, query: TrialQuery) -> tuple[str, list[Any]]:
     clauses: list[str] = ["experiment_id = ?"]
     args: list[Any] = [exp_id]
@@ -117,7 +122,10 @@ def _where(exp_id: str, query: TrialQuery) -> tuple[str, list[Any]]:
         args.append(query.revision)
     if query.search.strip():
         like = "%" + query.search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        fields = ("id", "status", "params", "COALESCE(final_metric, '')", "COALESCE(message, '')")
+        # A trial that did not succeed is also found by its reason, the exception line of its stderr tail
+        # (the rest of the tail is noise: warnings, paths in tracebacks).
+        reason = f"CASE WHEN status = 'SUCCEEDED' THEN '' ELSE {REASON_FUNCTION}(stderr_tail) END"
+        fields = ("id", "status", "params", "COALESCE(final_metric, '')", "COALESCE(message, '')", reason)
         clauses.append("(" + " OR ".join(f"{f} LIKE ? ESCAPE '\\'" for f in fields) + ")")
         args += [like] * len(fields)
     for key, expr in query.params.items():
@@ -142,10 +150,16 @@ def _order(query: TrialQuery) -> tuple[str, list[Any]]:
     )
 
 
+def _sql_reason(stderr_tail: str | None) -> str:
+    return exception_line(stderr_tail or "") or ""
+
+
 def query_trials(reader: StoreReader, exp_id: str, query: TrialQuery) -> TrialPage:
     """One page of ``exp_id``'s trials that match ``query``, sorted, and how many match in all."""
     if (query.limit is not None and query.limit < 0) or query.offset < 0:
         raise StoreError(f"limit and offset must not be negative, but got {query.limit}, {query.offset}")
+    if query.search.strip():
+        reader._conn.create_function(REASON_FUNCTION, 1, _sql_reason, deterministic=True)
     where, args = _where(exp_id, query)
     order, order_args = _order(query)
     page = [-1 if query.limit is None else query.limit, query.offset]

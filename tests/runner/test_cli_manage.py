@@ -54,7 +54,7 @@ def test_interrupt_then_resume_keeps_every_finished_trial(tmp_path, home, cli):
     exp = wait_for(lambda: (e := _counts(home)) and e.counts[SUCCEEDED] >= 3 and e, what="3 finished trials")
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=120)
-    assert proc.returncode == 0, err
+    assert proc.returncode == 130, err  # the shell's code for Ctrl-C, so a script can tell
     assert out.splitlines()[0] == f"experiment {exp.id}"
     stopped = _counts(home, exp.id)
     assert stopped.status == "STOPPED"
@@ -109,7 +109,7 @@ def test_reading_commands(tmp_path, home, cli):
     assert (
         exp["name"] == "demo" and exp["trial_counts"][SUCCEEDED] == 3 and exp["best"]["params"]["sleep"] == 0
     )
-    shown = json.loads(cli("show", "latest", "--json").output)
+    shown = json.loads(cli("show", "latest", "--json").stdout)  # stderr notes latest is elsewhere
     assert (
         len(shown["trials"]) == 3
         and {"params", "status", "final", "intermediate_count"} <= shown["trials"][0].keys()
@@ -121,7 +121,7 @@ def test_reading_commands(tmp_path, home, cli):
     )
     assert len(rows) == 3 and {"trial_id", "final", "x", "intermediate"} <= rows[0].keys()
     exported = tmp_path / "export.json"
-    assert cli("export", "latest", "--format", "json", "-o", str(exported)).exit_code == 0
+    assert cli("export", exp["id"], "--format", "json", "-o", str(exported)).exit_code == 0
     assert len(json.loads(exported.read_text())["trials"]) == 3
 
     nni_export = [{"parameter": {"x": 0.99, "sleep": 0}, "value": "0.99", "trialJobId": "abc"}]
@@ -177,3 +177,14 @@ def test_resume_with_a_grid_runs_every_configuration_exactly_once(tmp_path, home
         6,
     ]  # the interrupted ones were not proposed again
     assert all(t.status == SUCCEEDED for t in trials)
+
+
+def test_resume_with_new_limits_asks_a_running_experiment_s_own_runner(tmp_path, home, cli):
+    proc = _start(tmp_path, home, "--max-trials", "50", "--concurrency", "1")
+    exp = wait_for(lambda: (e := _counts(home)) and e.counts["RUNNING"] >= 1 and e, what="a running trial")
+    result = cli("resume", exp.id, "--max-trials", "2")
+    assert result.exit_code == 0 and "to update limits" in result.output, result.output
+    proc.communicate(timeout=120)
+    assert proc.returncode == 0
+    final = _counts(home, exp.id)
+    assert final.status == "DONE" and final.max_trials == 2 and final.trial_count == 2

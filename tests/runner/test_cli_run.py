@@ -248,7 +248,7 @@ def test_max_duration_cancels_running_trials(tmp_path, cli, home):
     space = write_json(tmp_path / "ss.json", {"x": {"_type": "uniform", "_value": [0, 1]}})
     result = cli("run", script, "--search-space", space, "--max-duration", "1s", "--concurrency", "2",
                  "--tuner", "random")  # fmt: skip
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 3, result.output  # no trial succeeded
     with _store(home) as store:
         exp = store.get_experiment(_exp_id(result.output))
         trials = store.list_trials(exp.id)

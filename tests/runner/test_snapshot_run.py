@@ -75,3 +75,13 @@ def test_a_script_that_only_reports_needs_a_search_space_and_says_why(tmp_path, 
         "has @nni annotations that report results or read parameters, but none that define" in result.output
     )
     assert "Traceback" not in result.output
+
+
+def test_resume_runs_the_experiments_snapshot_not_the_edited_files(tmp_path, cli, home):
+    script = write(tmp_path / "train.py", SELF_EDITING)
+    assert cli("run", script, "--tuner", "grid", "--max-trials", "2").exit_code == 0
+    (tmp_path / "train.py").write_text("raise SystemExit('the edited file ran')\n")
+    result = cli("resume", "latest", "--max-trials", "4")
+    assert result.exit_code == 0, result.output
+    trials = _trials(home)
+    assert len(trials) == 4 and sorted(t.final for t in trials) == [1, 2, 3, 4]

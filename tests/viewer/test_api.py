@@ -215,3 +215,13 @@ def test_history_and_cached_chart_data_follow_changes(hand):
         store.close()
     after = client.get(f"/api/experiments/{exp_id}/charts").get_json()
     assert after["total"] == before["total"] + 1 and after["best_history"][-1][1] == 50.0
+
+
+def test_the_reason_column_is_shown_and_exported_by_default(client, hand):
+    _, exp_id = hand
+    text = client.get(f"/api/experiments/{exp_id}/trials.csv?status=FAILED").get_data(as_text=True)
+    rows = list(csv.DictReader(io.StringIO(text)))
+    # The hand-filled failed trial's stderr tail has no exception line: its reason is its stored message.
+    assert [r["reason"] for r in rows] == [XSS]
+    table = client.get(f"/api/experiments/{exp_id}/trials").get_json()
+    assert table["columns"][-1] == "reason" and {t["reason"] for t in table["trials"]} == {None, XSS}

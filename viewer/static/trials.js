@@ -62,6 +62,7 @@
       case "started": return NA.fmtTime(row.started_at);
       case "ended": return NA.fmtTime(row.ended_at);
       case "intermediates": return String(row.intermediate_count);
+      case "reason": return row.reason || "";
       default: return NA.fmt(row[col]);
     }
   }
@@ -95,7 +96,7 @@
     for (const col of cols) {
       let content = value(row, col);
       if (col === "id") content = NA.el("a", { class: "mono", href: `/experiments/${exp}/trials/${encodeURIComponent(row.id)}` }, row.id);
-      else if (col === "status") content = NA.el("span", { class: "badge s-" + row.status, title: row.message }, row.status);
+      else if (col === "status") content = NA.el("span", { class: "badge s-" + row.status, title: row.reason || row.message }, row.status);
       tr.append(NA.el("td", { class: numeric(col) ? "num" : null }, content));
     }
     if (live) {
