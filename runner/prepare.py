@@ -99,6 +99,12 @@ def prepare_launch(
     With ``require_space`` False a script without a search space is accepted (one-off trials).
     Raises ConfigError, AnnotationError or SearchSpaceError if the configuration cannot run.
     """
+    for what, folder in (("code directory", cfg.code_dir), ("working directory", cfg.workdir)):
+        if folder and not os.path.isdir(folder):
+            raise ConfigError(
+                f"the trials' {what} {os.path.abspath(folder)} does not exist or is not a folder "
+                "(codeDir or trialCodeDirectory in an NNI config, code_dir or workdir in ours)"
+            )
     trial = _trial_of(cfg)
     if trial.script is not None and not os.path.isfile(trial.script):
         raise ConfigError(f"no such script: {trial.script}")

@@ -85,3 +85,16 @@ def test_resume_runs_the_experiments_snapshot_not_the_edited_files(tmp_path, cli
     assert result.exit_code == 0, result.output
     trials = _trials(home)
     assert len(trials) == 4 and sorted(t.final for t in trials) == [1, 2, 3, 4]
+
+
+def test_a_missing_code_directory_is_an_error_before_any_trial(tmp_path, cli, home):
+    write(tmp_path / "t.py", "import nni\nnni.report_final_result(nni.get_next_parameter()['x'])\n")
+    write_json(tmp_path / "ss.json", {"x": {"_type": "choice", "_value": [1, 2]}})
+    config = tmp_path / "c.yml"
+    config.write_text(
+        "trialConcurrency: 1\nmaxTrialNum: 2\nsearchSpacePath: ss.json\nuseAnnotation: false\n"
+        "tuner:\n  builtinTunerName: Random\ntrial:\n  command: python3 t.py\n  codeDir: nothere\n  gpuNum: 0\n"
+    )
+    result = cli("run", "--config", str(config))
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"code directory {tmp_path / 'nothere'} does not exist or is not a folder" in result.output
