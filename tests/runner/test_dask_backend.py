@@ -16,6 +16,7 @@ from nniannot.errors import BackendError, ConfigError
 from nniannot.runner.backends.base import FINISHED, METRIC, STARTED, TrialSpec
 from nniannot.runner.home import Home
 from nniannot.runner.store import EARLY_STOPPED, SUCCEEDED, open_reader
+from tests.polling import process_alive
 from tests.runner.conftest import wait_for, write
 from tests.runner.snapshots import bundle_for
 
@@ -141,14 +142,6 @@ def _worker_of(mark) -> int:
         return int(f.read().rsplit(")", 1)[1].split()[1])
 
 
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
-
-
 def test_a_killed_worker_fails_its_trial_and_nothing_else(tmp_path, dask_backend_factory):
     project = _project(tmp_path)
     with _backend(dask_backend_factory, tmp_path, project) as backend:
@@ -169,7 +162,7 @@ def test_a_killed_worker_fails_its_trial_and_nothing_else(tmp_path, dask_backend
     assert other.exit_code == 0 and [k for k, _ in _metrics(events, "bystander")] == ["PERIODICAL"] * 2 + [
         "FINAL"
     ]
-    wait_for(lambda: not _alive(supervisor), what="the lost trial's processes to end")
+    wait_for(lambda: not process_alive(supervisor), what="the lost trial's processes to end")
     marks = tmp_path / "marks"
     assert [len(list(marks.glob(f"{t}.*"))) for t in ("early1", "early2", "victim")] == [
         1,

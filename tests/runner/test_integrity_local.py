@@ -8,7 +8,7 @@ from nniannot.runner.backends.base import FINISHED, METRIC, TrialSpec
 from nniannot.runner.backends.local import LocalBackend
 from nniannot.runner.home import Home
 from nniannot.runner.store import DONE, open_reader
-from tests.polling import wait_for
+from tests.polling import process_alive, wait_for
 from tests.runner.conftest import spawn
 
 # A metrics record nested 100,000 deep (its value is JSON inside JSON, as in NNI's protocol), then a
@@ -41,14 +41,6 @@ def _events_until_end(backend, trial_id):
     return events
 
 
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
-
-
 def test_a_hostile_metrics_file_does_not_stop_the_backend(tmp_path):
     with LocalBackend(warm_start=False) as backend:
         backend.submit(_spec(tmp_path, "h1", HOSTILE))
@@ -70,7 +62,7 @@ def test_children_left_by_a_trial_that_ended_are_ended_too(tmp_path):
         backend.submit(_spec(tmp_path, "c1", code))
         events = _events_until_end(backend, "c1")
         child = int(marker.read_text())
-        wait_for(lambda: not _alive(child), "the trial's child to be ended")
+        wait_for(lambda: not process_alive(child), "the trial's child to be ended")
     assert [e.exit_code for e in events if e.kind == FINISHED] == [0]
 
 

@@ -12,6 +12,7 @@ import signal
 
 from nniannot.runner.home import Home
 from nniannot.runner.store import RUNNING, STOPPED, SUCCEEDED, WAITING, open_reader
+from tests.polling import process_alive
 from tests.runner.conftest import spawn, wait_for, write
 
 TRIAL = """
@@ -29,14 +30,6 @@ for step in range(6):
         time.sleep(0.05)
 '''@nni.report_final_result(10 * x)'''
 """
-
-
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
 
 
 def _children(pid: int) -> list[int]:
@@ -82,7 +75,7 @@ def _start_and_wait_at_the_gate(tmp_path, home, monkeypatch):
 
 def _resume_and_check(tmp_path, home, cli):
     first_pids = _trial_pids(tmp_path)
-    wait_for(lambda: not any(_alive(p) for p in first_pids), "no process of the first attempts")
+    wait_for(lambda: not any(process_alive(p) for p in first_pids), "no process of the first attempts")
     exp, trials, _ = _trials(home)
     assert {t.status for t in trials} <= {WAITING, RUNNING, STOPPED}
     (tmp_path / "release").write_text("")
@@ -100,7 +93,7 @@ def _resume_and_check(tmp_path, home, cli):
         assert t.intermediate_count == 6 and curves[t.id] == [float(step * x) for step in range(6)]
         assert t.dir.endswith(f"{t.id}-attempt2") and os.path.isfile(os.path.join(t.dir, "parameter.cfg"))
         assert any(status == WAITING and message for status, message in history[t.id])
-    wait_for(lambda: not any(_alive(p) for p in _trial_pids(tmp_path)), "no process of any trial")
+    wait_for(lambda: not any(process_alive(p) for p in _trial_pids(tmp_path)), "no process of any trial")
 
 
 def test_ctrl_c_then_resume(tmp_path, home, cli, monkeypatch):
@@ -117,5 +110,5 @@ def test_kill_9_then_resume(tmp_path, home, cli, monkeypatch):
     started = _children(proc.pid)  # trials, warm spare interpreters, the supervisor
     proc.send_signal(signal.SIGKILL)
     proc.communicate(timeout=120)
-    wait_for(lambda: not any(_alive(p) for p in started), "no process the runner had started")
+    wait_for(lambda: not any(process_alive(p) for p in started), "no process the runner had started")
     _resume_and_check(tmp_path, home, cli)
