@@ -8,12 +8,16 @@ experiment) the rewritten code keeps its original values itself (it asks :func:`
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any, NoReturn
+from collections.abc import Mapping
 
 from nniannot import trial
 from nniannot.errors import ProtocolError
 from nniannot.trial import get_next_parameter, report_final_result, report_intermediate_result
+
+TYPE_CHECKING = False  # every annotated trial imports this module: keep `typing` off its start-up
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+    from typing import Any, NoReturn
 
 __all__ = [
     "choice",

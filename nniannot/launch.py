@@ -15,7 +15,6 @@ its annotations are not part of the experiment's search space. Nothing is writte
 
 from __future__ import annotations
 
-import importlib.abc
 import importlib.machinery
 import importlib.util
 import os
@@ -131,8 +130,12 @@ class _Loader(importlib.machinery.SourceFileLoader):
         return compile(self.get_data(self.path), self.path, "exec", dont_inherit=True)
 
 
-class Finder(importlib.abc.MetaPathFinder):
-    """Serves the snapshot's modules; refuses an annotated project module the snapshot does not have."""
+class Finder:
+    """Serves the snapshot's modules; refuses an annotated project module the snapshot does not have.
+
+    A meta path finder by protocol (``find_spec``): subclassing ``importlib.abc.MetaPathFinder`` would
+    import ``importlib.resources`` and ``typing``, about 13 ms of every trial's start.
+    """
 
     def __init__(self, served: Served) -> None:
         self.served = served
