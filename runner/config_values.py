@@ -65,12 +65,7 @@ def resolve_path(base: str, path: Any, where: str) -> str:
 
 def load_search_space_file(path: str) -> dict[str, Any]:
     """Read an NNI search-space JSON file: a JSON object, UTF-8, nested at most :data:`MAX_DEPTH` levels."""
-    try:
-        with open(path, "rb") as f:
-            raw = f.read()
-    except OSError as exc:
-        raise ConfigError(f"cannot read the search space {path}: {exc.strerror}") from None
-    text = decode_utf8(raw, path, "a search space")
+    text = read_utf8(path, "the search space", "a search space")
     _check_json_depth(text, path)
     try:
         space = json.loads(text)
@@ -81,6 +76,16 @@ def load_search_space_file(path: str) -> dict[str, Any]:
             f"{path}: a search space must be a JSON object of parameters, but got {_kind(space)}"
         )
     return space
+
+
+def read_utf8(path: str, noun: str, what: str) -> str:
+    """The text of the file ``path``; ConfigError if it cannot be read (naming ``noun``) or is not UTF-8."""
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+    except OSError as exc:
+        raise ConfigError(f"cannot read {noun} {path}: {exc.strerror}") from None
+    return decode_utf8(raw, path, what)
 
 
 def decode_utf8(raw: bytes, path: str, what: str) -> str:

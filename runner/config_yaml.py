@@ -13,8 +13,8 @@ from typing import Any
 
 import yaml
 
-from nniannot.errors import ConfigError, ConfigFileError, Diagnostic
-from nniannot.runner.config_values import MAX_DEPTH, decode_utf8
+from nniannot.errors import ConfigFileError, Diagnostic
+from nniannot.runner.config_values import MAX_DEPTH, read_utf8
 
 Place = tuple[int, int]  # 1-based line and column
 
@@ -146,12 +146,7 @@ _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.refuse_date)
 def load_yaml(path: str) -> tuple[YamlMap, Problems]:
     """Read the YAML mapping in ``path`` and the problems found in it so far, which the caller raises
     (:meth:`Problems.raise_errors`) after its own checks. ConfigError at once if there is no mapping to read."""
-    try:
-        with open(path, "rb") as f:
-            raw = f.read()
-    except OSError as exc:
-        raise ConfigError(f"cannot read the config {path}: {exc.strerror}") from None
-    text = decode_utf8(raw, path, "a config")
+    text = read_utf8(path, "the config", "a config")
     problems = Problems(path, text)
     data = _parse(text, problems)
     if not isinstance(data, YamlMap):
