@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import difflib
 
-from nniannot.searchspace import layer_size_problem
+from nniannot.space_rules import layer_size_problem
 from nniannot.transformer import render
 from nniannot.transformer.context import Context
 from nniannot.transformer.records import LAYER_FIELDS, LayerChoice, LayerSpec, MutableLayers

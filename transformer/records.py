@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 from typing import Any, NamedTuple
 
-from nniannot.searchspace import NUMERIC_ARGUMENTS
+from nniannot.space_rules import NUMERIC_ARGUMENTS
 
 ANNOTATIONS = (
     "variable",

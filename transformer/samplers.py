@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import difflib
 
-from nniannot.searchspace import bounds_problem
+from nniannot.space_rules import bounds_problem
 from nniannot.transformer import render
 from nniannot.transformer.context import Context
 from nniannot.transformer.records import NUMERIC_SAMPLERS, SAMPLERS, Option, Sampler
