@@ -254,3 +254,24 @@ def test_annotated_experiment_with_an_assessor_on_two_workers(tmp_path, cli, hom
     assert trials[9].final_default == 9 and len(curves[trials[9].id]) == 10
     for q in (1, 2, 3, 4):  # stopped while running: their processes on the workers were terminated
         assert len(curves[trials[q].id]) < 10 and trials[q].exit_code != 0
+
+
+SELF_EDITING = """
+    import pathlib
+    '''@nni.variable(nni.choice(1, 2, 3), name=x)'''
+    x = 1
+    me = pathlib.Path(__file__)
+    me.write_text(me.read_text().replace("report_final_result(x)", "report_final_result(x + 100)"))
+    '''@nni.report_final_result(x)'''
+"""
+
+
+def test_dask_trials_on_a_shared_file_system_run_the_snapshot(tmp_path, cli, home, dask_cluster):
+    script = write(tmp_path / "train.py", SELF_EDITING)  # the first trial edits the user's file itself
+    result = cli("run", script, "--backend", "dask", "--scheduler", dask_cluster.scheduler_address,
+                 "--shared-fs", "--tuner", "grid", "--max-trials", "3")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "x + 100" in (tmp_path / "train.py").read_text()
+    with open_reader(Home(home).store_path) as store:
+        trials = store.list_trials(store.resolve("latest"))
+    assert sorted(t.final for t in trials) == [1, 2, 3]
