@@ -37,12 +37,27 @@ print("score", score)
 '''
 
 
-def test_best_code_is_the_script_with_the_best_values_and_runs_plainly(cli, tmp_path):
-    (tmp_path / "cells.py").write_text(CELLS)
-    cli("run", "cells.py", "--tuner", "random", "--seed", "1", "--max-trials", "8", "--plain")
+def _tune_then_best_code(cli, tmp_path, name, text, seed, trials):
+    """Tune ``text`` saved as ``name`` with random search; the show document, its best trial, its best code."""
+    (tmp_path / name).write_text(text)
+    cli("run", name, "--tuner", "random", "--seed", seed, "--max-trials", trials, "--plain")
     doc = cli.show()
     best = next(t for t in doc["trials"] if t["id"] == doc["best"]["trial_id"])
-    code = cli("show", "latest", "--best-code").stdout
+    return doc, best, cli("show", "latest", "--best-code").stdout
+
+
+def _plain_score(tmp_path, code):
+    """Run the specialised code with plain python; the score it prints last."""
+    (tmp_path / "best.py").write_text(code)
+    done = subprocess.run(
+        [sys.executable, "best.py"], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    return float(done.stdout.split()[-1])
+
+
+def test_best_code_is_the_script_with_the_best_values_and_runs_plainly(cli, tmp_path):
+    doc, best, code = _tune_then_best_code(cli, tmp_path, "cells.py", CELLS, "1", "8")
 
     assert code.startswith(f"# best trial {best['id']} of experiment {doc['id']}: default = ")
     assert f"scale = {best['params']['cells/scale/choice']}\n" in code
@@ -54,13 +69,7 @@ def test_best_code_is_the_script_with_the_best_values_and_runs_plainly(cli, tmp_
     kwarg = layer["chosen_layer"].split("(")[1].rstrip(")")
     assert f"out = {func}([[x0], [{inputs}]], {kwarg})" in code
 
-    # Run plainly, the specialised script scores what the best trial scored.
-    (tmp_path / "best.py").write_text(code)
-    done = subprocess.run(
-        [sys.executable, "best.py"], cwd=tmp_path, capture_output=True, text=True, timeout=60
-    )
-    assert done.returncode == 0, done.stderr
-    assert float(done.stdout.split()[-1]) == pytest.approx(best["final_default"])
+    assert _plain_score(tmp_path, code) == pytest.approx(best["final_default"])
 
 
 def test_best_code_before_any_result_is_a_clear_error(cli, tmp_path):
@@ -112,17 +121,8 @@ print("score", score)
 
 
 def test_best_code_of_one_line_bodies_and_semicolons_runs_and_scores_the_best_result(cli, tmp_path):
-    (tmp_path / "compact.py").write_text(COMPACT)
-    cli("run", "compact.py", "--tuner", "random", "--seed", "2", "--max-trials", "4", "--plain")
-    doc = cli.show()
-    best = next(t for t in doc["trials"] if t["id"] == doc["best"]["trial_id"])
-    code = cli("show", "latest", "--best-code").stdout
+    _, best, code = _tune_then_best_code(cli, tmp_path, "compact.py", COMPACT, "2", "4")
 
     assert "if fast:  # one-line body\n    # chosen from nni.choice(1, 2, 3)\n" in code
     assert f"    a = {best['params']['compact/a/choice']}\n" in code
-    (tmp_path / "best.py").write_text(code)
-    done = subprocess.run(
-        [sys.executable, "best.py"], cwd=tmp_path, capture_output=True, text=True, timeout=60
-    )
-    assert done.returncode == 0, done.stderr
-    assert float(done.stdout.split()[-1]) == pytest.approx(best["final_default"])
+    assert _plain_score(tmp_path, code) == pytest.approx(best["final_default"])
