@@ -105,6 +105,7 @@ class ExperimentLoop:
         self.extra: deque[dict[str, Any]] = deque()  # explicit parameters (rerun, add_trial)
         self.counts: Counter[str] = Counter()
         self.exhausted = False
+        self._wait_for_end = False  # the tuner had nothing now but may have more when a trial ends
         self._no_new = False  # only requeued and explicit trials run (rerun_failed(exclusive=True))
         self._stop_reason: str | None = None
         self._stop_since: float | None = None
@@ -213,7 +214,7 @@ class ExperimentLoop:
                 continue
             self.counts[trial.status] += 1
             value = _tuner_value(trial)
-            self.tuner.observe(trial.id, trial.params, value)
+            self.tuner.observe_trial(trial.id, trial.params, value, trial.final, trial.status)
             if self.assessor is not None:
                 curve = self.store.curves(self.exp_id, [trial.id]).get(trial.id, [])
                 self.assessor.trial_end(trial.id, curve, trial.status in (SUCCEEDED, EARLY_STOPPED))
@@ -294,7 +295,7 @@ class ExperimentLoop:
     def _can_add(self) -> bool:
         if self.requeued or self.extra:
             return True
-        if self.exhausted or self._no_new:
+        if self.exhausted or self._no_new or self._wait_for_end:
             return False
         return self.limits.max_trials is None or self._trial_total < self.limits.max_trials
 
@@ -308,7 +309,10 @@ class ExperimentLoop:
                 trial_id = self._fresh_id()
                 params = self._suggest(trial_id)
                 if params is None:
-                    self.exhausted = True
+                    if self.live and self.tuner.more_after_results():
+                        self._wait_for_end = True  # ask again when a running trial has ended
+                    else:
+                        self.exhausted = True
                     return
                 trial = self._new_trial(params, trial_id)
             self._submit(trial)
@@ -393,14 +397,18 @@ class ExperimentLoop:
             self.exp_id, live.trial_id, len(live.history), metric.default, metric.whole, attempt=live.attempt
         )
         live.history.append(metric.default)
+        live.reported.append(metric.whole)
         self.listener.trial_metric(live.trial_id, metric.default)
         stoppable = self.assessor is not None and live.stop_reason is None
-        if stoppable and self.assessor.assess(live.trial_id, list(live.history)):  # type: ignore[union-attr]
+        if stoppable and self.assessor.assess_reported(  # type: ignore[union-attr]
+            live.trial_id, list(live.history), list(live.reported)
+        ):
             live.stop_reason = STOP_ASSESSOR
             self.backend.cancel(live.trial_id)
 
     def _finished(self, live: LiveTrial, event: TrialEvent) -> None:
         del self.live[live.trial_id]
+        self._wait_for_end = False
         outcome = decide(live, event.exit_code, event.stderr_tail, self.limits.max_trial_duration)
         if outcome.requeue:
             self.store.requeue_trial(self.exp_id, live.trial_id, outcome.message or "interrupted")
@@ -415,7 +423,8 @@ class ExperimentLoop:
         )
         self.counts[outcome.status] += 1
         self._count_start_failure(outcome.status, outcome.message, event.stderr_tail)
-        self.tuner.observe(live.trial_id, live.params, outcome.value)
+        reported = live.final.whole if live.final is not None else None
+        self.tuner.observe_trial(live.trial_id, live.params, outcome.value, reported, outcome.status)
         if self.assessor is not None:
             self.assessor.trial_end(
                 live.trial_id, list(live.history), outcome.status in (SUCCEEDED, EARLY_STOPPED)

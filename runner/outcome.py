@@ -29,6 +29,7 @@ class LiveTrial:
     seq: int
     params: dict[str, Any]
     history: list[float] = field(default_factory=list)
+    reported: list[Any] = field(default_factory=list)  # the intermediate results as the trial gave them
     final: Metric | None = None
     final_problem: str | None = None
     problems: list[str] = field(default_factory=list)
