@@ -22,13 +22,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from nniannot.errors import NniAnnotError, ProtocolError
+from nniannot.errors import CustomAlgorithmError, NniAnnotError, ProtocolError
 from nniannot.protocol import check_metric
 from nniannot.runner.assessors import Assessor
 from nniannot.runner.backends.base import FINISHED, METRIC, STARTED, Backend, TrialEvent, TrialSpec
 from nniannot.runner.experiment_actions import ActionHandler
 from nniannot.runner.listener import Listener, Progress
 from nniannot.runner.outcome import (
+    STOP_ALGORITHM,
     STOP_ASSESSOR,
     STOP_DURATION,
     STOP_INTERRUPT,
@@ -243,18 +244,27 @@ class ExperimentLoop:
                 self._cancel_all(self._stop_reason)
                 self._abandon_after(now)
             else:
-                self._fill()
+                self._guarded(self._fill)
             if not self.live and (self._stop_reason is not None or not self._can_add()):
                 return self._ending()
             for event in self.backend.events(timeout=max(0.0, min(next_tick, next_beat) - time.monotonic())):
-                self._handle(event)
+                self._guarded(self._handle, event)
+
+    def _guarded(self, step: Callable[..., None], *args: Any) -> None:
+        """Run a step that calls the tuner or assessor. A custom one that fails ends the experiment with
+        ERROR and its message; running trials are stopped and run again on resume."""
+        try:
+            step(*args)
+        except CustomAlgorithmError as exc:
+            self._failure_note = str(exc)
+            self._stop_reason = STOP_ALGORITHM
 
     def _ending(self) -> tuple[str, str | None]:
         if self._stop_reason == STOP_INTERRUPT:
             return STOPPED, "stopped by the user"
         if self._stop_reason == STOP_DURATION:
             return DONE, "reached the maximum duration"
-        if self._stop_reason == STOP_START_FAILURES:
+        if self._stop_reason in (STOP_START_FAILURES, STOP_ALGORITHM):
             return ERROR, self._failure_note
         if self.exhausted:
             return DONE, "the tuner has no more configurations"
@@ -423,15 +433,15 @@ class ExperimentLoop:
         )
         self.counts[outcome.status] += 1
         self._count_start_failure(outcome.status, outcome.message, event.stderr_tail)
+        final = live.final.default if live.final is not None and outcome.status == SUCCEEDED else None
+        self._note_best(live.trial_id, final)
+        self.listener.trial_finished(live.trial_id, outcome.status, final, outcome.message)
         reported = live.final.whole if live.final is not None else None
         self.tuner.observe_trial(live.trial_id, live.params, outcome.value, reported, outcome.status)
         if self.assessor is not None:
             self.assessor.trial_end(
                 live.trial_id, list(live.history), outcome.status in (SUCCEEDED, EARLY_STOPPED)
             )
-        final = live.final.default if live.final is not None and outcome.status == SUCCEEDED else None
-        self._note_best(live.trial_id, final)
-        self.listener.trial_finished(live.trial_id, outcome.status, final, outcome.message)
 
     def _count_start_failure(self, status: str, message: str | None, stderr_tail: str) -> None:
         """End the experiment when its first ``max_start_failures`` trials in a row all failed."""

@@ -17,8 +17,9 @@ STOP_INTERRUPT = "interrupt"
 STOP_DURATION = "duration"
 STOP_TRIAL_DURATION = "trial duration"  # the trial itself ran longer than its limit
 STOP_START_FAILURES = "start failures"  # the first trials all failed: the experiment ends
+STOP_ALGORITHM = "algorithm"  # a custom tuner or assessor failed: the experiment ends
 # Stops after which the trial has not had its chance: it runs again on resume.
-_REQUEUED = frozenset({STOP_INTERRUPT, STOP_START_FAILURES})
+_REQUEUED = frozenset({STOP_INTERRUPT, STOP_START_FAILURES, STOP_ALGORITHM})
 
 
 @dataclass

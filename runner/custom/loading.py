@@ -110,16 +110,12 @@ class LoadedClass:
     reference: Reference
     kind: str
     scope: Scope
+    place: str  # file:line of the class, or its reference when the source cannot be found
 
     @property
     def where(self) -> str:
-        """``Class (file:line)``, or the reference when the source cannot be found."""
-        try:
-            path = inspect.getsourcefile(self.cls) or self.reference.source
-            line = inspect.getsourcelines(self.cls)[1]
-        except (OSError, TypeError):
-            return f"{self.cls.__name__} ({self.reference})"
-        return f"{self.cls.__name__} ({path}:{line})"
+        """``Class (file:line)``."""
+        return f"{self.cls.__name__} ({self.place})"
 
     def error(self, method: str, what: str) -> CustomAlgorithmError:
         return CustomAlgorithmError(
@@ -145,9 +141,10 @@ def load_class(text: str, kind: str, code_dir: str | None) -> LoadedClass:
     try:
         with scope.active():
             module = _import(ref, kind, scope.paths[0])
+            cls = getattr(module, ref.class_name, None)
+            place = _place(cls) if isinstance(cls, type) else None
     finally:
         scope.capture(before)
-    cls = getattr(module, ref.class_name, None)
     if not isinstance(cls, type):
         defined = sorted(
             n for n, v in vars(module).items() if isinstance(v, type) and v.__module__ == module.__name__
@@ -156,7 +153,16 @@ def load_class(text: str, kind: str, code_dir: str | None) -> LoadedClass:
         raise CustomAlgorithmError(
             f"custom {kind} {ref}: {getattr(module, '__file__', ref.source)} has no class {ref.class_name!r}{has}"
         )
-    return LoadedClass(cls, ref, kind, scope)
+    return LoadedClass(cls, ref, kind, scope, place or str(ref))
+
+
+def _place(cls: type) -> str | None:
+    try:
+        path = inspect.getsourcefile(cls)
+        line = inspect.getsourcelines(cls)[1]
+    except (OSError, TypeError):
+        return None
+    return f"{path}:{line}" if path else None
 
 
 def _import(ref: Reference, kind: str, folder: str) -> ModuleType:
@@ -185,10 +191,15 @@ def _import(ref: Reference, kind: str, folder: str) -> ModuleType:
         ) from None
 
 
-def _raised_at(exc: BaseException) -> str:
-    """``file:line: `` of the innermost frame of ``exc`` outside nni-annot and the import machinery."""
+def _user_frame(exc: BaseException) -> traceback.FrameSummary | None:
+    """The innermost frame of ``exc`` outside nni-annot and the import machinery."""
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if not _internal(f.filename)]
-    return f"{frames[-1].filename}:{frames[-1].lineno}: " if frames else ""
+    return frames[-1] if frames else None
+
+
+def _raised_at(exc: BaseException) -> str:
+    frame = _user_frame(exc)
+    return f"{frame.filename}:{frame.lineno}: " if frame else ""
 
 
 _OURS = tuple(
@@ -202,9 +213,9 @@ def _internal(path: str) -> bool:
 
 
 def raised_at(exc: BaseException) -> str:
-    """Where in the user's code ``exc`` was raised (``" (at file:line)"``), or nothing."""
-    place = _raised_at(exc)
-    return f" (at {place[:-2]})" if place else ""
+    """Where in the user's code ``exc`` was raised (``" (at file:line, in function)"``), or nothing."""
+    frame = _user_frame(exc)
+    return f" (at {frame.filename}:{frame.lineno}, in {frame.name})" if frame else ""
 
 
 def signature_problem(
