@@ -16,7 +16,13 @@ from nniannot.runner.assessors import Assessor, make_assessor
 from nniannot.runner.backends.base import Backend, TrialSpec
 from nniannot.runner.backends.local import LocalBackend
 from nniannot.runner.config import ExperimentConfig, default_tuner
-from nniannot.runner.custom import is_custom, make_custom_assessor, make_custom_tuner
+from nniannot.runner.custom import (
+    check_custom_assessor,
+    check_custom_tuner,
+    is_custom,
+    make_custom_assessor,
+    make_custom_tuner,
+)
 from nniannot.runner.experiment import ExperimentLoop, Limits
 from nniannot.runner.home import Home
 from nniannot.runner.listener import Listener
@@ -64,8 +70,18 @@ def create_experiment(cfg: ExperimentConfig, home: Home, launch: TrialLaunch | N
 
 
 def _check_algorithms(cfg: ExperimentConfig, space: SearchSpace) -> None:
-    """Build the tuner and assessor once so that a wrong name or argument fails before anything runs."""
-    algorithms(cfg, space)
+    """Build the tuner and assessor once so that a wrong name or argument fails before anything runs.
+
+    A custom class is loaded and its class arguments checked, but it is built only when the run starts."""
+    name = cfg.tuner or default_tuner()
+    if is_custom(name):
+        check_custom_tuner(name, cfg.tuner_args, cfg.code_dir)
+    else:
+        make_tuner(name, space, optimize_mode=cfg.optimize_mode, seed=cfg.seed, **cfg.tuner_args)
+    if cfg.assessor and is_custom(cfg.assessor):
+        check_custom_assessor(cfg.assessor, cfg.assessor_args, cfg.code_dir)
+    elif cfg.assessor:
+        make_assessor(cfg.assessor, optimize_mode=cfg.optimize_mode, **cfg.assessor_args)
 
 
 def algorithms(cfg: ExperimentConfig, space: SearchSpace) -> tuple[Tuner, Assessor | None]:

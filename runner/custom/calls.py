@@ -79,10 +79,15 @@ class Caller:
         """An instance built with ``positional`` and ``reserved`` (our own arguments), then the class
         arguments ``args``; a class argument the class does not take is an error before the call."""
         reserved = dict(reserved or {})
-        problem = signature_problem(self.loaded.cls, args, tuple(reserved), len(positional))
+        self.check_args(args, len(positional), tuple(reserved))
+        return self.call("__init__", self.loaded.cls, *positional, **reserved, **args)
+
+    def check_args(self, args: dict[str, Any], positional: int = 0, reserved: tuple[str, ...] = ()) -> None:
+        """CustomAlgorithmError if the class cannot be built with ``positional`` arguments, the keywords
+        ``reserved`` and the class arguments ``args``."""
+        problem = signature_problem(self.loaded.cls, args, reserved, positional)
         if problem is not None:
             raise self.error("__init__", f"(classArgs {args!r}) {problem}")
-        return self.call("__init__", self.loaded.cls, *positional, **reserved, **args)
 
     def parameters(
         self, method: str, value: Any, space: SearchSpace, extra: tuple[str, ...] = EXTRA_KEYS

@@ -253,6 +253,7 @@ def test_v1_custom_tuner_gets_nni_ids_and_reported_values_and_ends_on_no_more_tr
     assert len(trials) == 4 and all(t.status == SUCCEEDED for t in trials)
     calls = _log(log)
     assert calls[0] == ["space", SPACE]  # update_search_space first, with the space's JSON
+    assert [c[0] for c in calls].count("space") == 1  # built once: the check before the run only loads it
     results = {c[1]: c for c in calls if c[0] == "result"}
     ends = {c[1]: c[2] for c in calls if c[0] == "end"}
     assert sorted(results) == sorted(ends) == [0, 1, 2, 3]  # NNI's integer parameter ids
@@ -393,8 +394,11 @@ def _tuner_section(file_name: str, class_name: str = "RandomTuner", args: str = 
         ({"algos/t.py": NNI_RANDOM}, _tuner_section("t.py", args="{bogus: 1}"),
          ["RandomTuner (", "t.py:9)", "__init__", "does not take 'bogus'", "optimize_mode, seed, budget, log"]),
         ({"algos/t.py": "class RandomTuner:\n    pass\n"}, _tuner_section("t.py"), ["is not a tuner"]),
+        ({"algos/t.py": NNI_RANDOM.replace("self.mode = ", "raise OSError('no licence'); self.mode = ")},
+         _tuner_section("t.py"), ["RandomTuner (", "t.py:9): __init__ raised OSError: no licence (at ", "t.py:11, in __init__)"]),
     ],
-    ids=["missing-file", "syntax-error", "import-error", "missing-class", "wrong-class-args", "not-a-tuner"],
+    ids=["missing-file", "syntax-error", "import-error", "missing-class", "wrong-class-args", "not-a-tuner",
+         "init-raises"],
 )  # fmt: skip
 def test_a_class_that_cannot_be_loaded_fails_before_any_trial(tmp_path, cli, home, files, section, expected):
     _project(tmp_path, **files)
