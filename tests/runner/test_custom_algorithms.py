@@ -4,6 +4,7 @@ module:Class, and every way one can be broken, run end to end with `nni-annot ru
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 import pytest
@@ -396,9 +397,13 @@ def _tuner_section(file_name: str, class_name: str = "RandomTuner", args: str = 
         ({"algos/t.py": "class RandomTuner:\n    pass\n"}, _tuner_section("t.py"), ["is not a tuner"]),
         ({"algos/t.py": NNI_RANDOM.replace("self.mode = ", "raise OSError('no licence'); self.mode = ")},
          _tuner_section("t.py"), ["RandomTuner (", "t.py:9): __init__ raised OSError: no licence (at ", "t.py:11, in __init__)"]),
+        ({"algos/t.py": NNI_RANDOM}, _tuner_section("t.py") + "\n          builtinTunerName: TPE",
+         ["`tuner.builtinTunerName`: give either a built-in tuner or a custom class"]),
+        ({}, "tuner:\n          codeDir: nowhere\n          classFileName: t.py\n          className: T",
+         ["`tuner.codeDir`: no such folder", "nowhere"]),
     ],
     ids=["missing-file", "syntax-error", "import-error", "missing-class", "wrong-class-args", "not-a-tuner",
-         "init-raises"],
+         "init-raises", "builtin-and-custom", "missing-folder"],
 )  # fmt: skip
 def test_a_class_that_cannot_be_loaded_fails_before_any_trial(tmp_path, cli, home, files, section, expected):
     _project(tmp_path, **files)
@@ -411,6 +416,20 @@ def test_a_class_that_cannot_be_loaded_fails_before_any_trial(tmp_path, cli, hom
     assert not (tmp_path / "home" / "experiments").exists() or not list(
         (tmp_path / "home" / "experiments").iterdir()
     )
+
+
+def test_v2_class_name_needs_its_module(tmp_path, cli):
+    _project(tmp_path, **{"grid_batch.py": NNI_BATCH})
+    config = write(tmp_path / "config.yml", f"""
+        searchSpaceFile: space.json
+        trialCommand: {sys.executable} train.py
+        tuner:
+          codeDirectory: .
+          className: GridBatch
+    """)  # fmt: skip
+    result = cli("run", "--config", config, "--plain")
+    assert result.exit_code != 0
+    assert "config.yml:5:" in result.output and "must be module.ClassName" in result.output, result.output
 
 
 def test_module_not_found_names_the_scripts_folder(tmp_path, cli):
@@ -446,6 +465,8 @@ FAILING = """
                 return {"x": 5.0, "h": 2}
             if self.mode == "missing":
                 return {"x": 0.5}
+            if self.mode == "unknown":
+                return {"x": 0.5, "h": 2, "depth": 3}
             if self.mode == "hang":
                 time.sleep(3600)
             return {"x": 0.5, "h": 2}
@@ -461,6 +482,7 @@ FAILING = """
         ("raise", "generate_multiple_parameters raised ValueError: lost my state (at "),
         ("outside", "outside the search space: parameter 'x': 5.0 is outside its uniform [0, 1]"),
         ("missing", "outside the search space: parameter 'h' is missing"),
+        ("unknown", "outside the search space: unknown parameter 'depth'; the search space has x, h"),
     ],
 )
 def test_a_failing_call_ends_the_experiment_with_a_located_message_and_keeps_results(
@@ -515,3 +537,59 @@ def test_an_assessor_returning_no_verdict_fails_the_experiment(tmp_path, cli, ho
     assert "custom assessor Threshold (" in exp.message
     assert "assess_trial returned 'fine', not AssessResult.Good or AssessResult.Bad" in exp.message
     assert all(t.status in (WAITING, SUCCEEDED) for t in trials)
+
+
+def test_an_installed_nni_wins_over_the_shim(tmp_path, home, monkeypatch):
+    fake = tmp_path / "site" / "nni"
+    fake.mkdir(parents=True)
+    write(fake / "__init__.py", """
+        class NoMoreTrialError(Exception):
+            pass
+    """)  # fmt: skip
+    write(fake / "tuner.py", """
+        class Tuner:
+            def generate_multiple_parameters(self, ids, **kwargs):
+                return [self.generate_parameters(i, **kwargs) for i in ids]
+
+            def trial_end(self, parameter_id, success, **kwargs):
+                pass
+    """)  # fmt: skip
+    write(tmp_path / "which.py", """
+        import nni
+        from nni.tuner import Tuner
+
+
+        class Which(Tuner):
+            def __init__(self, log):
+                self.log, self.left = log, 2
+
+            def update_search_space(self, search_space):
+                with open(self.log, "w") as f:
+                    f.write(nni.__file__)
+
+            def generate_parameters(self, parameter_id, **kwargs):
+                if not self.left:
+                    raise nni.NoMoreTrialError()
+                self.left -= 1
+                return {"x": 0.5, "h": 1}
+
+            def receive_trial_result(self, parameter_id, parameters, value, **kwargs):
+                pass
+    """)  # fmt: skip
+    write(tmp_path / "train.py", """
+        import nniannot
+
+        nniannot.report_final_result(nniannot.get_next_parameter()["x"])
+    """)  # fmt: skip
+    write_json(tmp_path / "space.json", SPACE)
+    monkeypatch.setenv(
+        "PYTHONPATH", os.pathsep.join([str(tmp_path / "site"), os.environ.get("PYTHONPATH", "")])
+    )
+    run = spawn(home, "run", "train.py", "--search-space", "space.json", "--tuner", "which.py:Which",
+                "--tuner-arg", f"log={tmp_path / 'which.txt'}", "--plain", cwd=str(tmp_path))  # fmt: skip
+    out, err = run.communicate(timeout=120)
+    assert run.returncode == 0, out + err
+    assert "trials use the installed nni" in out
+    assert (tmp_path / "which.txt").read_text() == str(fake / "__init__.py")
+    exp, trials = _experiment(home)
+    assert exp.status == "DONE" and [t.status for t in trials] == [SUCCEEDED, SUCCEEDED]
