@@ -74,13 +74,17 @@ class Scope:
 
     @contextmanager
     def active(self) -> Iterator[None]:
+        """Within the block the folders and modules are there; modules imported from the folders within it
+        (at load time, or later by a method) join the scope on the way out."""
         added = [p for p in self.paths if p not in sys.path]
         sys.path[:0] = added
         shadowed = {name: sys.modules[name] for name in self.modules if name in sys.modules}
         sys.modules.update(self.modules)
+        before = set(sys.modules)
         try:
             yield
         finally:
+            self.capture(before)
             for p in added:
                 if p in sys.path:
                     sys.path.remove(p)
@@ -137,14 +141,10 @@ def load_class(text: str, kind: str, code_dir: str | None) -> LoadedClass:
         scope.paths.insert(0, os.path.dirname(os.path.abspath(ref.source)))
     else:
         scope.paths.insert(0, os.path.abspath(code_dir or os.getcwd()))
-    before = set(sys.modules)
-    try:
-        with scope.active():
-            module = _import(ref, kind, scope.paths[0])
-            cls = getattr(module, ref.class_name, None)
-            place = _place(cls) if isinstance(cls, type) else None
-    finally:
-        scope.capture(before)
+    with scope.active():
+        module = _import(ref, kind, scope.paths[0])
+        cls = getattr(module, ref.class_name, None)
+        place = _place(cls) if isinstance(cls, type) else None
     if not isinstance(cls, type):
         defined = sorted(
             n for n, v in vars(module).items() if isinstance(v, type) and v.__module__ == module.__name__

@@ -176,7 +176,9 @@ OWN_TUNER = """
             if len(self.seen) == self.steps:
                 return None
             self.seen.append(trial_id)
-            return {"x": len(self.seen) / 10, "h": 2}
+            from ladder_steps import STEP  # a module beside it, imported only now
+
+            return {"x": round(len(self.seen) * STEP, 6), "h": 2}
 
         def observe(self, trial_id, params, value):
             pass
@@ -341,7 +343,9 @@ def test_v1_custom_advisor_drives_trials_and_kills(tmp_path, cli, home):
 
 
 def test_own_tuner_as_module_and_own_assessor_as_file(tmp_path, cli, home, monkeypatch):
-    _project(tmp_path, **{"ladder.py": OWN_TUNER, "more/stop.py": OWN_ASSESSOR})
+    _project(
+        tmp_path, **{"ladder.py": OWN_TUNER, "ladder_steps.py": "STEP = 0.1\n", "more/stop.py": OWN_ASSESSOR}
+    )
     monkeypatch.chdir(tmp_path)
     result = cli("run", str(tmp_path / "train.py"), "--search-space", "space.json", "--tuner", "ladder:Ladder",
                  "--tuner-arg", "steps=3", "--assessor", "more/stop.py:StopAbove", "--plain")  # fmt: skip
@@ -354,11 +358,11 @@ def test_own_tuner_as_module_and_own_assessor_as_file(tmp_path, cli, home, monke
         EARLY_STOPPED,
         EARLY_STOPPED,
     ]
-    assert "ladder" not in sys.modules
+    assert "ladder" not in sys.modules and "ladder_steps" not in sys.modules
 
 
 def test_own_yaml_names_a_custom_class_relative_to_the_config(tmp_path, cli, home):
-    _project(tmp_path, **{"algos/ladder.py": OWN_TUNER})
+    _project(tmp_path, **{"algos/ladder.py": OWN_TUNER, "algos/ladder_steps.py": "STEP = 0.1\n"})
     config = write(tmp_path / "config.yml", """
         script: train.py
         search_space: space.json
