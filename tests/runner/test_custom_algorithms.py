@@ -597,3 +597,12 @@ def test_an_installed_nni_wins_over_the_shim(tmp_path, home, monkeypatch):
     assert (tmp_path / "which.txt").read_text() == str(fake / "__init__.py")
     exp, trials = _experiment(home)
     assert exp.status == "DONE" and [t.status for t in trials] == [SUCCEEDED, SUCCEEDED]
+
+
+def test_an_unknown_name_says_how_to_name_a_class(tmp_path, cli):
+    _project(tmp_path)
+    result = cli("run", str(tmp_path / "train.py"), "--search-space", str(tmp_path / "space.json"),
+                 "--tuner", "MyTuner", "--plain")  # fmt: skip
+    assert result.exit_code != 0
+    assert "unknown tuner 'MyTuner'; known tuners: " in result.output
+    assert "(or a class of your own: path/to/file.py:ClassName, module:ClassName)" in result.output
