@@ -3,6 +3,7 @@ module:Class, and every way one can be broken, run end to end with `nni-annot ru
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import sys
@@ -606,3 +607,43 @@ def test_an_unknown_name_says_how_to_name_a_class(tmp_path, cli):
     assert result.exit_code != 0
     assert "unknown tuner 'MyTuner'; known tuners: " in result.output
     assert "(or a class of your own: path/to/file.py:ClassName, module:ClassName)" in result.output
+
+
+SEQUENTIAL = """
+    import nni
+    from nni.tuner import Tuner
+
+
+    class OneAtATime(Tuner):
+        def __init__(self, total=3):
+            self.total, self.issued, self.pending = total, 0, set()
+
+        def update_search_space(self, search_space):
+            pass
+
+        def generate_parameters(self, parameter_id, **kwargs):
+            if self.pending or self.issued == self.total:
+                raise nni.NoMoreTrialError("not now")
+            self.issued += 1
+            self.pending.add(parameter_id)
+            return {"x": self.issued / 10, "h": 1}
+
+        def receive_trial_result(self, parameter_id, parameters, value, **kwargs):
+            pass
+
+        def trial_end(self, parameter_id, success, **kwargs):
+            self.pending.discard(parameter_id)
+"""
+
+
+def test_no_more_trial_error_while_trials_run_means_not_now(tmp_path, cli, home):
+    _project(tmp_path, **{"algos/one.py": SEQUENTIAL})
+    result = cli(
+        "run", "--config", _v1(tmp_path, _tuner_section("one.py", "OneAtATime"), concurrency=3), "--plain"
+    )
+    assert result.exit_code == 0, result.output
+    exp, trials = _experiment(home)
+    assert exp.status == "DONE" and exp.message == "the tuner has no more configurations"
+    assert sorted(t.params["x"] for t in trials) == [0.1, 0.2, 0.3]  # asked again after each end
+    spans = sorted((t.started_at, t.ended_at) for t in trials)
+    assert all(end <= next_start for (_, end), (next_start, _) in itertools.pairwise(spans))  # one at a time
