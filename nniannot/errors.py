@@ -82,6 +82,11 @@ class TunerError(NniAnnotError):
     """A tuner or assessor was named or configured wrongly."""
 
 
+class CustomAlgorithmError(TunerError):
+    """A custom tuner, assessor or advisor class cannot be loaded, or one of its calls failed, hung or
+    returned something unusable; the message names the class (file:line) and the method."""
+
+
 class StoreError(NniAnnotError):
     """The experiment store cannot be read or written (locked, full disk, corrupt, missing)."""
 

@@ -28,6 +28,7 @@ _SECOND_LIMITS = {
     "max_duration": (0.0, MAX_SECONDS, False),
     "max_trial_duration": (0.0, MAX_SECONDS, False),
     "kill_grace": (0.0, 3600.0, True),
+    "algorithm_timeout": (0.0, MAX_SECONDS, False),
 }
 
 

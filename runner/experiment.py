@@ -22,13 +22,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from nniannot.errors import NniAnnotError, ProtocolError
+from nniannot.errors import CustomAlgorithmError, NniAnnotError, ProtocolError
 from nniannot.protocol import check_metric
 from nniannot.runner.assessors import Assessor
 from nniannot.runner.backends.base import FINISHED, METRIC, STARTED, Backend, TrialEvent, TrialSpec
 from nniannot.runner.experiment_actions import ActionHandler
 from nniannot.runner.listener import Listener, Progress
 from nniannot.runner.outcome import (
+    STOP_ALGORITHM,
     STOP_ASSESSOR,
     STOP_DURATION,
     STOP_INTERRUPT,
@@ -105,6 +106,7 @@ class ExperimentLoop:
         self.extra: deque[dict[str, Any]] = deque()  # explicit parameters (rerun, add_trial)
         self.counts: Counter[str] = Counter()
         self.exhausted = False
+        self._wait_for_end = False  # the tuner had nothing now but may have more when a trial ends
         self._no_new = False  # only requeued and explicit trials run (rerun_failed(exclusive=True))
         self._stop_reason: str | None = None
         self._stop_since: float | None = None
@@ -213,7 +215,7 @@ class ExperimentLoop:
                 continue
             self.counts[trial.status] += 1
             value = _tuner_value(trial)
-            self.tuner.observe(trial.id, trial.params, value)
+            self.tuner.observe_trial(trial.id, trial.params, value, trial.final, trial.status)
             if self.assessor is not None:
                 curve = self.store.curves(self.exp_id, [trial.id]).get(trial.id, [])
                 self.assessor.trial_end(trial.id, curve, trial.status in (SUCCEEDED, EARLY_STOPPED))
@@ -242,18 +244,27 @@ class ExperimentLoop:
                 self._cancel_all(self._stop_reason)
                 self._abandon_after(now)
             else:
-                self._fill()
+                self._guarded(self._fill)
             if not self.live and (self._stop_reason is not None or not self._can_add()):
                 return self._ending()
             for event in self.backend.events(timeout=max(0.0, min(next_tick, next_beat) - time.monotonic())):
-                self._handle(event)
+                self._guarded(self._handle, event)
+
+    def _guarded(self, step: Callable[..., None], *args: Any) -> None:
+        """Run a step that calls the tuner or assessor. A custom one that fails ends the experiment with
+        ERROR and its message; running trials are stopped and run again on resume."""
+        try:
+            step(*args)
+        except CustomAlgorithmError as exc:
+            self._failure_note = str(exc)
+            self._stop_reason = STOP_ALGORITHM
 
     def _ending(self) -> tuple[str, str | None]:
         if self._stop_reason == STOP_INTERRUPT:
             return STOPPED, "stopped by the user"
         if self._stop_reason == STOP_DURATION:
             return DONE, "reached the maximum duration"
-        if self._stop_reason == STOP_START_FAILURES:
+        if self._stop_reason in (STOP_START_FAILURES, STOP_ALGORITHM):
             return ERROR, self._failure_note
         if self.exhausted:
             return DONE, "the tuner has no more configurations"
@@ -294,7 +305,7 @@ class ExperimentLoop:
     def _can_add(self) -> bool:
         if self.requeued or self.extra:
             return True
-        if self.exhausted or self._no_new:
+        if self.exhausted or self._no_new or self._wait_for_end:
             return False
         return self.limits.max_trials is None or self._trial_total < self.limits.max_trials
 
@@ -308,7 +319,10 @@ class ExperimentLoop:
                 trial_id = self._fresh_id()
                 params = self._suggest(trial_id)
                 if params is None:
-                    self.exhausted = True
+                    if self.live and self.tuner.more_after_results():
+                        self._wait_for_end = True  # ask again when a running trial has ended
+                    else:
+                        self.exhausted = True
                     return
                 trial = self._new_trial(params, trial_id)
             self._submit(trial)
@@ -393,14 +407,18 @@ class ExperimentLoop:
             self.exp_id, live.trial_id, len(live.history), metric.default, metric.whole, attempt=live.attempt
         )
         live.history.append(metric.default)
+        live.reported.append(metric.whole)
         self.listener.trial_metric(live.trial_id, metric.default)
         stoppable = self.assessor is not None and live.stop_reason is None
-        if stoppable and self.assessor.assess(live.trial_id, list(live.history)):  # type: ignore[union-attr]
+        if stoppable and self.assessor.assess_reported(  # type: ignore[union-attr]
+            live.trial_id, list(live.history), list(live.reported)
+        ):
             live.stop_reason = STOP_ASSESSOR
             self.backend.cancel(live.trial_id)
 
     def _finished(self, live: LiveTrial, event: TrialEvent) -> None:
         del self.live[live.trial_id]
+        self._wait_for_end = False
         outcome = decide(live, event.exit_code, event.stderr_tail, self.limits.max_trial_duration)
         if outcome.requeue:
             self.store.requeue_trial(self.exp_id, live.trial_id, outcome.message or "interrupted")
@@ -415,14 +433,15 @@ class ExperimentLoop:
         )
         self.counts[outcome.status] += 1
         self._count_start_failure(outcome.status, outcome.message, event.stderr_tail)
-        self.tuner.observe(live.trial_id, live.params, outcome.value)
+        final = live.final.default if live.final is not None and outcome.status == SUCCEEDED else None
+        self._note_best(live.trial_id, final)
+        self.listener.trial_finished(live.trial_id, outcome.status, final, outcome.message)
+        reported = live.final.whole if live.final is not None else None
+        self.tuner.observe_trial(live.trial_id, live.params, outcome.value, reported, outcome.status)
         if self.assessor is not None:
             self.assessor.trial_end(
                 live.trial_id, list(live.history), outcome.status in (SUCCEEDED, EARLY_STOPPED)
             )
-        final = live.final.default if live.final is not None and outcome.status == SUCCEEDED else None
-        self._note_best(live.trial_id, final)
-        self.listener.trial_finished(live.trial_id, outcome.status, final, outcome.message)
 
     def _count_start_failure(self, status: str, message: str | None, stderr_tail: str) -> None:
         """End the experiment when its first ``max_start_failures`` trials in a row all failed."""

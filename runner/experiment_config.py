@@ -47,6 +47,7 @@ class ExperimentConfig:
     tuner_args: dict[str, Any] = field(default_factory=dict)
     assessor: str | None = None
     assessor_args: dict[str, Any] = field(default_factory=dict)
+    algorithm_timeout: float = 60.0  # seconds each call of a custom tuner/assessor/advisor may take
     optimize_mode: str = "maximize"
     max_trials: int | None = DEFAULT_MAX_TRIALS
     max_duration: float | None = None
@@ -85,6 +86,7 @@ class ExperimentConfig:
             (check_int, "concurrency", "concurrency", False),
             (check_int, "gpus_per_trial", "gpus_per_trial", False),
             (check_seconds, "kill_grace", "kill_grace", False),
+            (check_seconds, "algorithm_timeout", "algorithm_timeout", False),
             (check_int, "max_trials", "max_trials", True),
             (check_seconds, "max_duration", "max_duration", True),
             (check_seconds, "max_trial_duration", "max_trial_duration", True),

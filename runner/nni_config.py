@@ -15,6 +15,7 @@ from nniannot.errors import ConfigError
 from nniannot.runner.config_section import Section
 from nniannot.runner.config_values import load_search_space_file, resolve_path, split_command
 from nniannot.runner.config_yaml import YamlMap, plain
+from nniannot.runner.custom.loading import is_custom
 from nniannot.runner.experiment_config import ExperimentConfig
 
 _V1_MARKERS = {"authorName", "trainingServicePlatform", "maxTrialNum", "maxExecDuration", "searchSpacePath"}
@@ -61,37 +62,83 @@ def detect(data: dict[str, Any]) -> str:
     return "own"
 
 
-def _algorithm(top: Section, key: str, name_key: str, custom: tuple[str, ...]) -> tuple[str | None, dict]:
-    """(name, class args) of a tuner/assessor/advisor section; custom classes are errors."""
+def _algorithm(
+    top: Section, key: str, name_key: str, custom: tuple[str, ...], base: str
+) -> tuple[str | None, dict]:
+    """(name, class args) of a tuner/assessor/advisor section. A custom class becomes ``/abs/file.py:Class``."""
     section = top.section(key)
     if section is None:
         return None, {}
-    given_custom = [k for k in custom if section.has(k)]
-    for k in given_custom:
-        section.fail(k, f"{section.name(k)}: custom {key} classes are not supported; name a built-in {key}"
-                        f" with `{name_key}` (see docs/tuners.md)")  # fmt: skip
     unsupported = {"gpuIndices": f"the {key} runs on the CPU in nni-annot's own process",
                    "gpuNum": f"the {key} runs on the CPU in nni-annot's own process"}  # fmt: skip
     if key == "tuner":
         unsupported["includeIntermediateResults"] = "tuners learn from final results only"
     section.check_keys((name_key, "classArgs", *custom), unsupported)
-    name = section.typed(name_key, str, f"the name of a built-in {key}")
-    if name is None and not given_custom:
-        section.require(name_key, f"{top.name(key)} needs `{name_key}`")
     args = section.typed("classArgs", dict, "a mapping of arguments") or {}
+    given_custom = [k for k in custom if section.has(k)]
+    if given_custom and section.has(name_key):
+        section.fail(name_key, f"{section.name(name_key)}: give either a built-in {key} or a custom class"
+                               f" ({', '.join(custom)}), not both")  # fmt: skip
+        return None, plain(args)
+    if given_custom:
+        return _custom_class(section, key, custom, base), plain(args)
+    name = section.typed(name_key, str, f"the name of a built-in {key}")
+    if name is None:
+        section.require(name_key, f"{top.name(key)} needs `{name_key}`")
     return name, plain(args)
 
 
+def _custom_class(section: Section, key: str, custom: tuple[str, ...], base: str) -> str | None:
+    """The ``file.py:Class`` reference of v1's codeDir/classFileName/className or v2's codeDirectory/className
+    ("module.Class"); the folder defaults to the config file's. Missing keys and files are recorded at
+    their place."""
+    dir_key = custom[0] if custom[0] in ("codeDir", "codeDirectory") else "codeDirectory"
+    class_name = section.typed("className", str, "a class name")
+    code_dir = section.typed(dir_key, str, "a folder") or "."  # the config file's folder
+    section.require("className", f"a custom {key} needs `className`")
+    if class_name is None:
+        return None
+    folder = section.attempt(dir_key, resolve_path, base, code_dir, section.name(dir_key))
+    if folder is None:
+        return None
+    if not os.path.isdir(folder):
+        section.fail(dir_key, f"{section.name(dir_key)}: no such folder {folder}")
+        return None
+    if "classFileName" in custom:  # v1
+        file_name = section.typed("classFileName", str, "a file name")
+        section.require("classFileName", f"a custom {key} needs `classFileName`")
+        if file_name is None:
+            return None
+        path, where = os.path.join(folder, file_name), "classFileName"
+    else:  # v2: className is module.Class, the module inside codeDirectory
+        module, _, class_name = class_name.rpartition(".")
+        if not module:
+            section.fail("className", f"{section.name('className')} must be module.ClassName (the module"
+                                      f" in {dir_key}), but got {class_name!r}")  # fmt: skip
+            return None
+        path = os.path.join(folder, *module.split(".")) + ".py"
+        package = os.path.join(folder, *module.split("."), "__init__.py")
+        path, where = (package if not os.path.isfile(path) and os.path.isfile(package) else path), "className"
+    if not os.path.isfile(path):
+        section.fail(where, f"{section.name(where)}: no such file {path}")
+        return None
+    if not class_name.isidentifier():
+        section.fail("className", f"{section.name('className')} must be a class name, but got {class_name!r}")
+        return None
+    return f"{os.path.normpath(path)}:{class_name}"
+
+
 def _apply_algorithms(
-    cfg: ExperimentConfig, top: Section, name_keys: tuple[str, str, str], custom: tuple
+    cfg: ExperimentConfig, top: Section, name_keys: tuple[str, str, str], custom: tuple, base: str
 ) -> None:
-    tuner, tuner_args = _algorithm(top, "tuner", name_keys[0], custom)
-    assessor, assessor_args = _algorithm(top, "assessor", name_keys[1], custom)
-    advisor, advisor_args = _algorithm(top, "advisor", name_keys[2], custom)
+    tuner, tuner_args = _algorithm(top, "tuner", name_keys[0], custom, base)
+    assessor, assessor_args = _algorithm(top, "assessor", name_keys[1], custom, base)
+    advisor, advisor_args = _algorithm(top, "advisor", name_keys[2], custom, base)
     if advisor and not tuner:  # Hyperband/BOHB were "advisors" in NNI: a tuner here
         tuner, tuner_args = advisor, advisor_args
-    for args in (tuner_args, assessor_args):
-        mode = args.pop("optimize_mode", None)
+    for name, args in ((tuner, tuner_args), (assessor, assessor_args)):
+        # NNI's own classes take optimize_mode as a class argument: a custom one keeps it
+        mode = args.get("optimize_mode") if is_custom(name) else args.pop("optimize_mode", None)
         if mode is not None:
             cfg.optimize_mode = str(mode)
     cfg.tuner, cfg.tuner_args = tuner, tuner_args
@@ -150,7 +197,7 @@ def from_v1(top: Section, base: str) -> ExperimentConfig:
     if top.get("searchSpacePath") is not None:
         _search_space_file(cfg, top, "searchSpacePath", base)
     _apply_algorithms(cfg, top, ("builtinTunerName", "builtinAssessorName", "builtinAdvisorName"),
-                      ("codeDir", "classFileName", "className"))  # fmt: skip
+                      ("codeDir", "classFileName", "className"), base)  # fmt: skip
     _v1_trial(cfg, top, base)
     local = top.section("localConfig")
     if local is not None:
@@ -189,7 +236,7 @@ def from_v2(top: Section, base: str) -> ExperimentConfig:
     elif top.get("searchSpace") is not None:
         inline = top.typed("searchSpace", dict, "a mapping of parameters")
         cfg.search_space = plain(inline) if inline is not None else None
-    _apply_algorithms(cfg, top, ("name", "name", "name"), ("className", "codeDirectory"))
+    _apply_algorithms(cfg, top, ("name", "name", "name"), ("codeDirectory", "className"), base)
     top.require("trialCommand", "an NNI v2 config needs `trialCommand`")
     _trial_command(cfg, top, "trialCommand", base, "trialCodeDirectory")
     return cfg

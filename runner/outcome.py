@@ -17,8 +17,9 @@ STOP_INTERRUPT = "interrupt"
 STOP_DURATION = "duration"
 STOP_TRIAL_DURATION = "trial duration"  # the trial itself ran longer than its limit
 STOP_START_FAILURES = "start failures"  # the first trials all failed: the experiment ends
+STOP_ALGORITHM = "algorithm"  # a custom tuner or assessor failed: the experiment ends
 # Stops after which the trial has not had its chance: it runs again on resume.
-_REQUEUED = frozenset({STOP_INTERRUPT, STOP_START_FAILURES})
+_REQUEUED = frozenset({STOP_INTERRUPT, STOP_START_FAILURES, STOP_ALGORITHM})
 
 
 @dataclass
@@ -29,6 +30,7 @@ class LiveTrial:
     seq: int
     params: dict[str, Any]
     history: list[float] = field(default_factory=list)
+    reported: list[Any] = field(default_factory=list)  # the intermediate results as the trial gave them
     final: Metric | None = None
     final_problem: str | None = None
     problems: list[str] = field(default_factory=list)

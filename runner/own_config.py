@@ -12,6 +12,7 @@ from nniannot.errors import ConfigError
 from nniannot.runner.config_section import Section
 from nniannot.runner.config_values import load_search_space_file, parse_duration, resolve_path, split_command
 from nniannot.runner.config_yaml import plain
+from nniannot.runner.custom.loading import absolute_reference, is_custom
 from nniannot.runner.experiment_config import ExperimentConfig
 from nniannot.runner.nni_config import dask_service
 
@@ -20,6 +21,7 @@ KEYS = (
     "script", "args", "command", "code_dir", "search_space", "use_annotation", "tuner", "tuner_args",
     "assessor", "assessor_args", "optimize_mode", "max_trials", "max_duration", "max_trial_duration",
     "max_start_failures", "concurrency", "seed", "gpus_per_trial", "name", "kill_grace", "backend",
+    "algorithm_timeout",
     *_DASK, "trainingService",
 )  # fmt: skip
 
@@ -31,8 +33,10 @@ def from_yaml(top: Section, base: str) -> ExperimentConfig:
     _trial(cfg, top, base)
     _search_space(cfg, top, base)
     cfg.use_annotation = top.typed("use_annotation", bool, "true or false")
-    cfg.tuner, cfg.tuner_args = _algorithm(top, "tuner")
-    cfg.assessor, cfg.assessor_args = _algorithm(top, "assessor")
+    cfg.tuner, cfg.tuner_args = _algorithm(top, "tuner", base)
+    cfg.assessor, cfg.assessor_args = _algorithm(top, "assessor", base)
+    if top.get("algorithm_timeout") is not None:
+        cfg.algorithm_timeout = top.seconds("algorithm_timeout", "algorithm_timeout") or cfg.algorithm_timeout
     cfg.optimize_mode = top.typed("optimize_mode", str, "maximize or minimize") or cfg.optimize_mode
     _limits(cfg, top)
     cfg.seed = top.typed("seed", int, "a whole number")
@@ -99,8 +103,14 @@ def _start_failures(top: Section) -> int | None:
     return top.int("max_start_failures", "max_start_failures")  # 0: off
 
 
-def _algorithm(top: Section, key: str) -> tuple[str | None, dict[str, Any]]:
-    """``tuner: tpe`` or ``tuner: {name: tpe, args: {...}}``, plus ``tuner_args``."""
+def _algorithm(top: Section, key: str, base: str) -> tuple[str | None, dict[str, Any]]:
+    """``tuner: tpe`` or ``tuner: {name: tpe, args: {...}}``, plus ``tuner_args``; a custom class's
+    ``path/file.py:Class`` is made absolute against the config file's folder."""
+    name, args = _named_algorithm(top, key)
+    return (absolute_reference(name, base) if name is not None and is_custom(name) else name), args
+
+
+def _named_algorithm(top: Section, key: str) -> tuple[str | None, dict[str, Any]]:
     args = top.typed(f"{key}_args", dict, "a mapping of arguments") or {}
     value = top.get(key)
     section = top.section(key) if isinstance(value, dict) else None

@@ -23,7 +23,10 @@ def resolve(registry: Registry, name: str, kind: str) -> type:
     for canonical, (module_name, cls_name, aliases) in registry.items():
         if wanted == _fold(canonical) or wanted in (_fold(a) for a in aliases):
             return getattr(importlib.import_module(module_name), cls_name)
-    raise TunerError(f"unknown {kind} {name!r}; known {kind}s: {', '.join(sorted(registry)) or 'none'}")
+    raise TunerError(
+        f"unknown {kind} {name!r}; known {kind}s: {', '.join(sorted(registry)) or 'none'}"
+        f" (or a class of your own: path/to/file.py:ClassName, module:ClassName)"
+    )
 
 
 def check_class_args(

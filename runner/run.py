@@ -11,17 +11,24 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from nniannot.errors import ConfigError
-from nniannot.runner.assessors import make_assessor
+from nniannot.errors import ConfigError, TunerError
+from nniannot.runner.assessors import Assessor, make_assessor
 from nniannot.runner.backends.base import Backend, TrialSpec
 from nniannot.runner.backends.local import LocalBackend
 from nniannot.runner.config import ExperimentConfig, default_tuner
+from nniannot.runner.custom import (
+    check_custom_assessor,
+    check_custom_tuner,
+    is_custom,
+    make_custom_assessor,
+    make_custom_tuner,
+)
 from nniannot.runner.experiment import ExperimentLoop, Limits
 from nniannot.runner.home import Home
 from nniannot.runner.listener import Listener
 from nniannot.runner.prepare import TrialLaunch, prepare_launch, recorded_launch
 from nniannot.runner.store import Experiment, Store, Trial, open_store
-from nniannot.runner.tuners import make_tuner
+from nniannot.runner.tuners import Tuner, make_tuner
 from nniannot.searchspace import SearchSpace
 
 
@@ -63,12 +70,46 @@ def create_experiment(cfg: ExperimentConfig, home: Home, launch: TrialLaunch | N
 
 
 def _check_algorithms(cfg: ExperimentConfig, space: SearchSpace) -> None:
-    """Build the tuner and assessor once so that a wrong name or argument fails before anything runs."""
-    make_tuner(
-        cfg.tuner or default_tuner(), space, optimize_mode=cfg.optimize_mode, seed=cfg.seed, **cfg.tuner_args
-    )
-    if cfg.assessor:
+    """Build the tuner and assessor once so that a wrong name or argument fails before anything runs.
+
+    A custom class is loaded and its class arguments checked, but it is built only when the run starts."""
+    name = cfg.tuner or default_tuner()
+    if is_custom(name):
+        check_custom_tuner(name, cfg.tuner_args, cfg.code_dir)
+    else:
+        make_tuner(name, space, optimize_mode=cfg.optimize_mode, seed=cfg.seed, **cfg.tuner_args)
+    if cfg.assessor and is_custom(cfg.assessor):
+        check_custom_assessor(cfg.assessor, cfg.assessor_args, cfg.code_dir)
+    elif cfg.assessor:
         make_assessor(cfg.assessor, optimize_mode=cfg.optimize_mode, **cfg.assessor_args)
+
+
+def algorithms(cfg: ExperimentConfig, space: SearchSpace) -> tuple[Tuner, Assessor | None]:
+    """The configuration's tuner and assessor: built-ins by name, custom classes by ``source:Class``.
+
+    An advisor (NNI's kind of custom class that is both) is the tuner, and its metrics part the assessor.
+    """
+    name = cfg.tuner or default_tuner()
+    if is_custom(name):
+        tuner = make_custom_tuner(
+            name, space, optimize_mode=cfg.optimize_mode, seed=cfg.seed, class_args=cfg.tuner_args,
+            code_dir=cfg.code_dir, timeout=cfg.algorithm_timeout, concurrency=cfg.concurrency,
+        )  # fmt: skip
+    else:
+        tuner = make_tuner(name, space, optimize_mode=cfg.optimize_mode, seed=cfg.seed, **cfg.tuner_args)
+    advised = getattr(tuner, "assessor_part", None)
+    if advised is not None and cfg.assessor:
+        raise TunerError(f"an advisor ({name}) assesses trials itself: it takes no assessor ({cfg.assessor})")
+    if not cfg.assessor:
+        return tuner, advised
+    if is_custom(cfg.assessor):
+        assessor = make_custom_assessor(
+            cfg.assessor, optimize_mode=cfg.optimize_mode, class_args=cfg.assessor_args, code_dir=cfg.code_dir,
+            timeout=cfg.algorithm_timeout,
+        )  # fmt: skip
+    else:
+        assessor = make_assessor(cfg.assessor, optimize_mode=cfg.optimize_mode, **cfg.assessor_args)
+    return tuner, assessor
 
 
 def reopen_experiment(ref: str, home: Home) -> Session:
@@ -141,15 +182,7 @@ def run_experiment(
     """Run the experiment until it ends; returns its final status. ``on_loop`` sees the loop first (to
     install signal handlers that call ``request_stop``)."""
     cfg = session.config
-    tuner = make_tuner(
-        cfg.tuner or default_tuner(), session.launch.parsed_space, optimize_mode=cfg.optimize_mode,
-        seed=cfg.seed, **cfg.tuner_args,
-    )  # fmt: skip
-    assessor = (
-        make_assessor(cfg.assessor, optimize_mode=cfg.optimize_mode, **cfg.assessor_args)
-        if cfg.assessor
-        else None
-    )
+    tuner, assessor = algorithms(cfg, session.launch.parsed_space)
     limits = limits_of(cfg)
     with backend or make_backend(session) as active:
         loop = ExperimentLoop(

@@ -92,9 +92,9 @@ RUN_PARAMS: list[click.Parameter] = [
     click.Argument(["script_args"], nargs=-1, type=click.UNPROCESSED),
     _opt("--config", "config_file", type=click.Path(dir_okay=False), help="nni-annot, NNI v1 or NNI v2 YAML."),
     _opt("--search-space", type=click.Path(dir_okay=False), help="NNI search-space JSON (plain-API scripts)."),
-    _opt("--tuner", help="random, grid, batch, tpe, ... (default: gp)."),
+    _opt("--tuner", help="random, grid, batch, tpe, ... (default: gp), or a class: file.py:Class, module:Class."),
     _opt("--tuner-arg", multiple=True, metavar="NAME=VALUE", help="A tuner class argument (repeatable)."),
-    _opt("--assessor", help="e.g. medianstop."),
+    _opt("--assessor", help="e.g. medianstop, or a class: file.py:Class, module:Class."),
     _opt("--assessor-arg", multiple=True, metavar="NAME=VALUE", help="An assessor class argument."),
     _opt("--max-trials", type=click.IntRange(min=1), help="Number of trials (default 20)."),
     _opt("--max-duration", metavar="TIME", help="Stop after 30s, 10m, 1h, 2d ..."),
@@ -103,6 +103,7 @@ RUN_PARAMS: list[click.Parameter] = [
          help="End the run when the first N trials all fail to start (default 3, 0 = off)."),
     _opt("--optimize", type=click.Choice(["maximize", "minimize"]), help="Default: maximize."),
     _opt("--seed", type=int, help="Seed for the tuner."),
+    _opt("--algorithm-timeout", metavar="TIME", help="Longest call of a custom tuner/assessor (default 60s)."),
     _opt("--gpus-per-trial", type=click.IntRange(min=0), help="GPUs per trial (CUDA_VISIBLE_DEVICES)."),
     _opt("--name", help="A name for the experiment."),
     _opt("--backend", type=click.Choice(["local", "dask"]), help="Where trials run (default: local)."),
@@ -189,6 +190,15 @@ def _apply_options(cfg: Any, options: dict[str, Any]) -> None:
     for option, flag in _CHECKED.items():
         if options[option] is not None:
             setattr(cfg, option, check_int(option, options[option], flag))
+    for kind in ("tuner", "assessor"):  # a custom class's file.py is relative to the current directory
+        name = getattr(cfg, kind)
+        if options[kind] is not None and name and ":" in name:
+            from nniannot.runner.custom.loading import absolute_reference
+
+            setattr(cfg, kind, absolute_reference(name, os.getcwd()))
+    if options.get("algorithm_timeout") is not None:
+        seconds = parse_duration(options["algorithm_timeout"], "--algorithm-timeout")
+        cfg.algorithm_timeout = check_seconds("algorithm_timeout", seconds, "--algorithm-timeout")
     if options["max_duration"] is not None:
         seconds = parse_duration(options["max_duration"], "--max-duration")
         cfg.max_duration = check_seconds("max_duration", seconds, "--max-duration")

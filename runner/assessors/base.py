@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from typing import Any
 
 from nniannot.runner.tuners.base import check_optimize_mode
 
@@ -22,6 +23,11 @@ class Assessor(ABC):
     @abstractmethod
     def assess(self, trial_id: str, history: Sequence[float]) -> bool:
         """True to stop the trial now."""
+
+    def assess_reported(self, trial_id: str, history: Sequence[float], reported: Sequence[Any]) -> bool:
+        """What the experiment calls: :meth:`assess`, with the intermediate results also as the trial
+        reported them (numbers or dicts). Assessors that need only the numbers need not override it."""
+        return self.assess(trial_id, history)
 
     def trial_end(self, trial_id: str, history: Sequence[float], succeeded: bool) -> None:  # noqa: B027
         """Learn a finished trial's curve. Assessors that keep no memory of other trials need not."""

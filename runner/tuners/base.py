@@ -49,6 +49,24 @@ class Tuner(ABC):
     def observe(self, trial_id: str, params: dict[str, Any], value: float) -> None:
         """Learn the final ``value`` of a trial (NaN/inf: no usable result)."""
 
+    def observe_trial(
+        self,
+        trial_id: str,
+        params: dict[str, Any],
+        value: float,
+        reported: Any = None,
+        status: str | None = None,
+    ) -> None:
+        """What the experiment calls when a trial ends: :meth:`observe` with, besides, the final result as the
+        trial reported it (a number or a dict; None if it reported none) and the trial's status (SUCCEEDED,
+        FAILED, EARLY_STOPPED, USER_CANCELED, ...). Tuners that need only the value need not override it."""
+        self.observe(trial_id, params, value)
+
+    def more_after_results(self) -> bool:
+        """After :meth:`suggest` returned None: whether it may suggest again once running trials end (then
+        the experiment waits for them instead of ending). By default None means the space is exhausted."""
+        return False
+
     def loss(self, value: float) -> float:
         """``value`` turned into a loss to minimise; non-finite values become +inf."""
         if value is None or not math.isfinite(value):
