@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, jsonify, request
+from flask import Blueprint, Response, abort, current_app, jsonify, request, send_file
 
 from nniannot.errors import StoreError
 from nniannot.runner.store import intermediate_summary, metric_keys, query_trials, trial_points
@@ -97,10 +97,13 @@ def trial(ref: str, trial_id: str) -> Any:
 def log(ref: str, trial_id: str, name: str) -> Response:
     found = get_trial(_exp_id(ref), trial_id)
     path = resolve_log(found.dir, name)
+    if request.args.get("download") == "1":  # the whole file, streamed from disk
+        return send_file(
+            path, mimetype="text/plain", as_attachment=True, download_name=f"{trial_id}-{path.name}"
+        )
+    cap = int(current_app.config["LOG_CAP"])
     tail = request.args.get("tail", "65536")
-    text = read_tail(
-        path, None if tail == "all" else tablequery.int_arg(request.args, "tail", 65536, 1, 1 << 30)
-    )
+    text = read_tail(path, cap if tail == "all" else tablequery.int_arg(request.args, "tail", 65536, 1, cap))
     response = Response(text.text, mimetype="text/plain")
     response.headers["X-Log-Truncated"] = "1" if text.truncated else "0"
     response.headers["X-Log-Size"] = str(text.size)
@@ -154,6 +157,7 @@ def _chart_data(exp: Any, limit: int) -> dict[str, Any]:
             "intermediates": [p.intermediate_count for p in shown],
         },
         "best_history": analysis.best_history(points, exp.optimize_mode),
+        "last_finished": analysis.last_finished(points),
         "importance": analysis.importance(points, axes, values),
     }  # fmt: skip
 
@@ -161,12 +165,18 @@ def _chart_data(exp: Any, limit: int) -> dict[str, Any]:
 @bp.get("/experiments/<ref>/history")
 def history(ref: str) -> Any:
     exp = reader().get_experiment(_exp_id(ref))
+    limit = int(current_app.config["CHART_POINTS"])
 
     def compute() -> dict[str, Any]:
         points = trial_points(reader(), exp.id, decode=False)
-        return {"total": len(points), "best_history": analysis.best_history(points, exp.optimize_mode)}
+        return {
+            "total": len(points),
+            "best_history": analysis.best_history(points, exp.optimize_mode),
+            "last_finished": analysis.last_finished(points),
+            "points": analysis.metric_points(points, limit),
+        }
 
-    return jsonify(cached(("history", exp.id, exp.change_seq), compute))
+    return jsonify(cached(("history", exp.id, exp.change_seq, limit), compute))
 
 
 @bp.get("/experiments/<ref>/curves")

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request
 from werkzeug.wrappers import Response
 
 from nniannot.runner.store import metric_keys, revisions
+from nniannot.runner.store.fields import trial_reason
 from nniannot.viewer import serialize, tablequery
 from nniannot.viewer.cache import cached
 from nniannot.viewer.db import get_trial, reader
+from nniannot.viewer.filters import number
+from nniannot.viewer.filters import param as param_text
 from nniannot.viewer.revisions import group_revisions
 
 bp = Blueprint("pages", __name__)
@@ -91,7 +94,7 @@ def trial(ref: str, trial_id: str) -> str:
     exp = _experiment(ref)
     found = get_trial(exp.id, trial_id)
     shorts = {c["key"]: c["short"] for c in serialize.param_columns(exp.search_space)}
-    return _page("trial.html", exp, trial=found, shorts=shorts, tab="trials")
+    return _page("trial.html", exp, trial=found, reason=trial_reason(found), shorts=shorts, tab="trials")
 
 
 @bp.get("/experiments/<ref>/add")
@@ -107,3 +110,33 @@ def add_trial(ref: str) -> str:
         source=source,
         tab="trials",
     )
+
+
+COMPARE_MIN, COMPARE_MAX = 2, 10
+
+
+@bp.get("/experiments/<ref>/compare")
+def compare(ref: str) -> str:
+    """Chosen trials side by side: parameters (rows that differ are marked), metrics, curves with a legend."""
+    exp = _experiment(ref)
+    ids = list(dict.fromkeys(t for t in request.args.get("trials", "").split(",") if t))
+    if not COMPARE_MIN <= len(ids) <= COMPARE_MAX:
+        abort(400, description=f"choose {COMPARE_MIN} to {COMPARE_MAX} trials to compare (got {len(ids)})")
+    chosen = [get_trial(exp.id, t) for t in ids]
+    columns = serialize.param_columns(exp.search_space)
+    known = {c["key"] for c in columns}
+    extra = sorted({k for t in chosen for k in t.params if k not in known})
+    params = []
+    for key, short in [(c["key"], c["short"]) for c in columns] + [(k, k) for k in extra]:
+        shown = [param_text(t.params.get(key)) if key in t.params else "—" for t in chosen]
+        params.append({"key": key, "short": short, "cells": shown, "differs": len(set(shown)) > 1})
+    metric_names = sorted({k for t in chosen if isinstance(t.final, dict) for k in t.final if k != "default"})
+    metrics = []
+    for name in metric_names:
+        shown = [_metric(t.final, name) for t in chosen]
+        metrics.append({"name": name, "cells": shown, "differs": len(set(shown)) > 1})
+    return _page("compare.html", exp, trials=chosen, params=params, metrics=metrics, ids=ids, tab="trials")
+
+
+def _metric(final: Any, name: str) -> str:
+    return number(final.get(name)) if isinstance(final, dict) and name in final else "—"
