@@ -111,7 +111,7 @@
         content = NA.el("span", { class: "partial", title: `last of ${row.intermediate_count} intermediate result(s); no final metric` }, content, NA.el("span", { class: "muted small" }, " (last)"));
       else if (col === "reason" && content) content = NA.el("span", { class: "reason", title: content }, content);
       const cls = [numeric(col) ? "num" : null, col === "started" || col === "ended" || col === "duration" ? "nowrap" : null].filter(Boolean).join(" ");
-      tr.append(NA.el("td", { class: cls || null }, content));
+      tr.append(NA.el("td", { class: cls || null, "data-col": col }, content));
     }
     if (live) {
       const cell = NA.el("td");
@@ -204,8 +204,8 @@
       trs[cursor].focus();
     } else if (e.key === "Enter" && cursor >= 0) trs[cursor].querySelector("a").click();
     else if (e.key === "x" && cursor >= 0) trs[cursor].querySelector("input").click();
-    else if (e.key === "ArrowRight" && !document.getElementById("next").disabled) { state.page += 1; load(); }
-    else if (e.key === "ArrowLeft" && state.page > 1) { state.page -= 1; load(); }
+    else if (e.key === "ArrowRight" && !document.getElementById("next").disabled) { state.page += 1; cursor = -1; load(); }
+    else if (e.key === "ArrowLeft" && state.page > 1) { state.page -= 1; cursor = -1; load(); }
   });
 
   // Live: refetch the page only when a trial on it changed or trials were added.
