@@ -71,9 +71,9 @@ SIXTY_SPACE = {
     "train/width/choice": {"_type": "choice", "_value": [64, 128, 256]},
     "net/mutable_block_1": {"_type": "mutable_layer", "_value": {
         "mutable_layer_0": {"layer_choice": ["conv(k=3)", "conv(k=5)", "pool()"], "optional_inputs": ["x"],
-                            "optional_input_size": [0, 1]},
-        "mutable_layer_1": {"layer_choice": ["dense(64)", "identity()"], "optional_inputs": ["x", "h0"],
-                            "optional_input_size": [0, 1]}}},
+                            "optional_input_size": [0, 1], "layer_output": "h0"},
+        "mutable_layer_1": {"layer_choice": ["dense(64)", "identity()"], "fixed_inputs": ["h0"],
+                            "optional_inputs": ["x"], "optional_input_size": [0, 1], "layer_output": "h1"}}},
 }  # fmt: skip
 MEMORY_ERROR = 'Traceback (most recent call last):\n  File "train.py", line 9, in <module>\n    big = [0] * n\nMemoryError\n'
 
@@ -96,7 +96,7 @@ def fill_sixty(store: Store, home: str, trials: int = 60, metrics: bool = True) 
             "train/width/choice": [64, 128, 256][i % 3],
             "net/mutable_block_1": {
                 "mutable_layer_0": {"chosen_layer": ["conv(k=3)", "conv(k=5)", "pool()"][i % 3], "chosen_inputs": ["x"]},
-                "mutable_layer_1": {"chosen_layer": ["dense(64)", "identity()"][i % 2], "chosen_inputs": ["h0"] if i % 2 else []},
+                "mutable_layer_1": {"chosen_layer": ["dense(64)", "identity()"][i % 2], "chosen_inputs": ["x"] if i % 2 else []},
             },
         }  # fmt: skip
         t = store.add_trial(exp.id, params, dir_root=os.path.join(home, "experiments", exp.id, "trials"))

@@ -201,3 +201,19 @@ def test_pages_fit_a_phone(sixty, browser):
         watched.assert_clean()
     finally:
         context.close()
+
+
+def test_architecture_graph_edges_between_layers(sixty, watched):
+    store_path, exp_id = sixty
+    with served(store_path, watched) as url:
+        page = watched.open(f"{url}experiments/{exp_id}/architecture")
+        series = _option(page, "arch-0")["series"][0]
+        ids = {n["id"]: n for n in series["data"]}
+        assert ids["in:mutable_layer_1:h0"]["itemStyle"]["borderType"] == "dashed"  # the fixed input is drawn
+        into = {link["source"] for link in series["links"] if link["target"] == "in:mutable_layer_1:h0"}
+        assert into == {
+            "c:mutable_layer_0:conv(k=3)",
+            "c:mutable_layer_0:conv(k=5)",
+            "c:mutable_layer_0:pool()",
+        }
+        screenshot(page, "viewer-architecture")

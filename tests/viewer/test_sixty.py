@@ -117,3 +117,25 @@ def test_compare_trials_side_by_side(sixty):
     assert 'class="metric-row differs"' in html  # the loss differs
     assert client.get(f"/experiments/{exp_id}/compare?trials={ids[0]}").status_code == 400
     assert client.get(f"/experiments/{exp_id}/compare?trials={ids[0]},nope").status_code == 404
+
+
+def test_the_add_trial_form_has_a_control_per_parameter_type(sixty):
+    client, exp_id = sixty
+    source = _trials(client, exp_id, "status=SUCCEEDED")[1]
+    html = client.get(f"/experiments/{exp_id}/add?from={source['id']}").get_data(as_text=True)
+    act = html[html.index('data-key="train/act/choice"') :]
+    act = act[: act.index("</select>")]
+    assert '<option value="&#34;gelu&#34;" selected>gelu</option>' in act  # prefilled from the trial
+    batch = html[html.index('data-key="train/batch/randint"') :]
+    batch = batch[: batch.index(">")]
+    assert 'min="16"' in batch and 'max="256"' in batch and 'step="1"' in batch
+    assert f'value="{source["params"]["train/batch/randint"]}"' in batch
+    assert "null" not in html[html.index('id="add-form"') :]
+
+
+def test_the_architecture_links_layers_and_keeps_fixed_inputs(sixty):
+    client, exp_id = sixty
+    block = client.get(f"/api/experiments/{exp_id}/architecture").get_json()["blocks"][0]
+    first, second = block["layers"]
+    assert first["output"] == "h0" and first["sources"] == {}
+    assert second["fixed_inputs"] == ["h0"] and second["sources"] == {"h0": "mutable_layer_0"}

@@ -34,6 +34,9 @@
     let idx = t.value.map((v, i) => i).filter((i) => t.value[i] !== null);
     idx.sort((a, b) => sign * (t.value[b] - t.value[a]));
     if (top < 100) idx = idx.slice(0, Math.max(1, Math.ceil(idx.length * top / 100)));
+    // Each axis needs about 100 px: on a narrow screen the chart is wider than its box and scrolls sideways.
+    const node = document.getElementById("chart-parallel"), wanted = (axes.length + 1) * 100 + 200;
+    if (node.style.minWidth !== wanted + "px") { node.style.minWidth = wanted + "px"; charts.parallel.resize(); }
     const width = charts.parallel.getWidth() || 800;
     const nameWidth = Math.max(50, Math.floor((width - 250) / Math.max(1, axes.length + 1)) - 6);
     const parallelAxis = axes.map((a, d) => {
@@ -49,7 +52,7 @@
       const whole = a.integer || (nums.length > 0 && nums.every(Number.isInteger));
       const bounds = nums.length && isFinite(lo) && isFinite(hi) && hi > lo ? { min: lo, max: hi } : { scale: true };
       return { ...base, type: a.log ? "log" : "value", ...bounds, minInterval: whole ? 1 : 0,
-        axisLabel: { ...base.axisLabel, formatter: (v) => NA.fmt(v) } };
+        axisLabel: { ...base.axisLabel, formatter: tick } };
     });
     const metricDim = axes.length;
     parallelAxis.push({ dim: metricDim, name: "metric", nameTextStyle: { color: c.text, fontWeight: "bold" }, type: "value", scale: true, ...axisStyle() });
@@ -72,6 +75,12 @@
     parallelRows = rows; parallelIdDim = metricDim + 1;
     brushed(null);
     document.getElementById("axis-order").replaceChildren(...axes.map((a, i) => axisChip(a.name, i, axes.length)));
+  }
+  // An axis tick: short (1e-5, 0.001, 250), whatever the values' precision.
+  function tick(v) {
+    const a = Math.abs(v);
+    if (a !== 0 && (a < 1e-3 || a >= 1e5)) return v.toExponential(1).replace(/\.0e/, "e").replace("e+", "e");
+    return String(Number(v.toPrecision(3)));
   }
   // Brushing: the ranges brushed on the axes become the trials table's parameter filters (so the table shows
   // every matching trial, not only the charted sample); the note says how many charted trials they keep.
