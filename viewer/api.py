@@ -154,6 +154,7 @@ def _chart_data(exp: Any, limit: int) -> dict[str, Any]:
             "value": [p.final_default for p in shown],
             "duration": [None if p.started_at is None or p.ended_at is None else p.ended_at - p.started_at
                          for p in shown],
+            "started": [p.started_at for p in shown], "ended": [p.ended_at for p in shown],
             "intermediates": [p.intermediate_count for p in shown],
         },
         "best_history": analysis.best_history(points, exp.optimize_mode),

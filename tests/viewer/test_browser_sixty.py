@@ -217,3 +217,25 @@ def test_architecture_graph_edges_between_layers(sixty, watched):
             "c:mutable_layer_0:pool()",
         }
         screenshot(page, "viewer-architecture")
+
+
+def test_explore_panels(sixty, watched):
+    store_path, exp_id = sixty
+    with served(store_path, watched) as url:
+        page = watched.open(f"{url}experiments/{exp_id}/charts?slice=batch")
+        assert len(_option(page, "chart-slice")["series"][0]["data"]) == 40
+        assert _option(page, "chart-slice")["xAxis"][0]["name"] == "batch"
+        page.select_option("#contour-y", "act")
+        page.wait_for_function("new URL(location.href).searchParams.get('cy') === 'act'")
+        contour = _option(page, "chart-contour")
+        assert contour["yAxis"][0]["data"] == ["relu", "gelu", "tanh"]
+        assert sum(c[3] for c in contour["series"][0]["data"]) == 40
+        assert contour["visualMap"][0]["dimension"] == 2  # coloured by the mean, not the count
+        ranks = _option(page, "chart-rank")["series"][0]["data"]
+        assert sorted(r[4] for r in ranks) == list(range(1, 41))
+        edf = _option(page, "chart-edf")["series"][0]["data"]
+        assert edf[-1][1] == 1 and edf[0][0] == max(p[0] for p in edf)  # maximizing: from the best value
+        bars = _option(page, "chart-timeline")["series"][0]["data"]
+        assert len(bars) == 60 and {b["value"][4] for b in bars} >= {"RUNNING", "FAILED", "SUCCEEDED"}
+        page.locator("#chart-slice").scroll_into_view_if_needed()
+        screenshot(page, "viewer-explore")

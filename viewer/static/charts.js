@@ -261,6 +261,8 @@
       ? `${data.total} trials: charts show ${data.trials.id.length} of them (the best quarter and an even sample of the rest); best so far and importance use all.`
       : `${data.total} trial(s).`;
     drawAll();
+    // The explore panels (explore.js) draw from the same data.
+    document.dispatchEvent(new CustomEvent("na-charts", { detail: { data, marked } }));
   }
   load().catch((err) => NA.say(err.message, true));
   NA.onTheme(drawAll);
