@@ -54,6 +54,23 @@ def best_history(points: list[TrialPoint], optimize_mode: str) -> list[list[Any]
     return out
 
 
+def best_over_time(points: list[TrialPoint], optimize_mode: str, origin: float | None) -> list[list[Any]]:
+    """``[seconds since origin, best value so far, trial id]`` at each improvement, in the order trials ended
+    (a trial counts when its result is in, so a slow early trial improves the curve late)."""
+    if origin is None:
+        return []
+    s, best, out = sign(optimize_mode), None, []
+    ended = sorted(
+        (p for p in points if usable(p.final_default) and p.ended_at is not None),
+        key=lambda p: p.ended_at or 0.0,
+    )
+    for p in ended:
+        if best is None or s * p.final_default > s * best:  # type: ignore[operator]
+            best = p.final_default
+            out.append([p.ended_at - origin, best, p.id])  # type: ignore[operator]
+    return out
+
+
 def last_finished(points: list[TrialPoint]) -> int | None:
     """The seq of the last trial that has finished (in any way), so best-so-far is drawn up to it."""
     return max((p.seq for p in points if p.status in FINISHED_STATUSES), default=None)

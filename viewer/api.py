@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request, send_file
@@ -215,6 +216,35 @@ def arch(ref: str) -> Any:
     exp = reader().get_experiment(_exp_id(ref))
     top = tablequery.int_arg(request.args, "top", 20, 1, 100) / 100
     return jsonify(architecture(exp.search_space, trial_points(reader(), exp.id), exp.optimize_mode, top))
+
+
+COMPARE_EXPERIMENTS = (2, 5)
+
+
+@bp.get("/compare")
+def compare_experiments() -> Any:
+    """Best-so-far curves (against trial number and against time) and the best trials of 2-5 experiments."""
+    refs = [r for r in request.args.get("experiments", "").split(",") if r]
+    low, high = COMPARE_EXPERIMENTS
+    if not low <= len(refs) <= high:
+        raise tablequery.BadQuery(f"choose {low} to {high} experiments to compare (got {len(refs)})")
+    out = []
+    for ref in refs:
+        exp = reader().get_experiment(_exp_id(ref))
+        out.append(cached(("compare", exp.id, exp.change_seq), functools.partial(_compared, exp)))
+    return jsonify({"experiments": out})
+
+
+def _compared(exp: Any) -> dict[str, Any]:
+    points = trial_points(reader(), exp.id, decode=False)
+    best = reader().list_trials(exp.id, order_by="best", limit=5)
+    return {
+        **serialize.experiment_summary(exp),
+        "best_history": analysis.best_history(points, exp.optimize_mode),
+        "best_over_time": analysis.best_over_time(points, exp.optimize_mode, exp.started_at),
+        "last_finished": analysis.last_finished(points),
+        "best_trials": [serialize.trial_row(t) for t in best if t.final_default is not None],
+    }
 
 
 @bp.get("/experiments/<ref>/actions")

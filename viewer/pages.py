@@ -140,3 +140,36 @@ def compare(ref: str) -> str:
 
 def _metric(final: Any, name: str) -> str:
     return number(final.get(name)) if isinstance(final, dict) and name in final else "—"
+
+
+def _spec_text(spec: Any) -> str:
+    if isinstance(spec, dict) and "_type" in spec:
+        return f"{spec['_type']} {number(spec.get('_value'))}"
+    return number(spec)
+
+
+@bp.get("/compare")
+def compare_experiments() -> str:
+    """2-5 experiments side by side: best so far on one chart, search spaces diffed, best trials (the
+    charts and tables of trials come from /api/compare)."""
+    refs = list(dict.fromkeys(r for r in request.args.get("experiments", "").split(",") if r))
+    if not 2 <= len(refs) <= 5:
+        abort(400, description=f"choose 2 to 5 experiments to compare (got {len(refs)})")
+    exps = [_experiment(r) for r in refs]
+    keys = list(dict.fromkeys(k for e in exps for k in e.search_space))
+    shorts = {c["key"]: c["short"] for e in exps for c in serialize.param_columns(e.search_space)}
+    space = []
+    for key in keys:
+        cells = [_spec_text(e.search_space[key]) if key in e.search_space else "—" for e in exps]
+        space.append(
+            {"key": key, "short": shorts.get(key, key), "cells": cells, "differs": len(set(cells)) > 1}
+        )
+    settings = []
+    for label, pick in (("tuner", lambda e: e.tuner or ""), ("assessor", lambda e: e.assessor or ""),
+                        ("optimize", lambda e: e.optimize_mode), ("max trials", lambda e: number(e.max_trials)),
+                        ("command", lambda e: " ".join(e.command or []))):  # fmt: skip
+        cells = [pick(e) for e in exps]
+        settings.append({"label": label, "cells": cells, "differs": len(set(cells)) > 1})
+    return render_template(
+        "compare_experiments.html", exps=exps, space=space, settings=settings, refs=[e.id for e in exps]
+    )

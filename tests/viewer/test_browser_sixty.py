@@ -239,3 +239,29 @@ def test_explore_panels(sixty, watched):
         assert len(bars) == 60 and {b["value"][4] for b in bars} >= {"RUNNING", "FAILED", "SUCCEEDED"}
         page.locator("#chart-slice").scroll_into_view_if_needed()
         screenshot(page, "viewer-explore")
+
+
+def test_compare_experiments_view(tmp_path, watched):
+    from tests.viewer.fill import fill
+
+    store = open_store(str(tmp_path / "store.db"))
+    try:
+        ids = [fill_sixty(store, str(tmp_path)), fill(store, str(tmp_path), label="gelu")]
+    finally:
+        store.close()
+    with served(str(tmp_path / "store.db"), watched) as url:
+        page = watched.open(url)
+        assert page.is_disabled("#compare-experiments")
+        for exp_id in ids:
+            page.check(f'#experiments input.pick[value="{exp_id}"]')
+        page.click("#compare-experiments")
+        page.wait_for_url("**/compare?experiments=*")
+        by_trial = _option(page, "chart-by-trial")
+        names = " ".join(s["name"] for s in by_trial["series"])
+        assert len(by_trial["series"]) == 2 and all(exp_id in names for exp_id in ids)
+        by_time = _option(page, "chart-by-time")
+        assert len(by_time["series"]) == 2 and by_time["series"][0]["data"]
+        page.wait_for_selector("#best-trials table.best-of")
+        assert page.locator("#best-trials table.best-of").count() == 2
+        assert page.locator("#compare-space tr.differs").count() >= 3
+        screenshot(page, "viewer-compare-experiments")

@@ -139,3 +139,42 @@ def test_the_architecture_links_layers_and_keeps_fixed_inputs(sixty):
     first, second = block["layers"]
     assert first["output"] == "h0" and first["sources"] == {}
     assert second["fixed_inputs"] == ["h0"] and second["sources"] == {"h0": "mutable_layer_0"}
+
+
+@pytest.fixture
+def two(tmp_path):
+    """A store with two experiments on different search spaces: the 60 trials and the hand-filled twelve."""
+    from tests.viewer.fill import fill
+
+    store = open_store(str(tmp_path / "store.db"))
+    try:
+        ids = [fill_sixty(store, str(tmp_path)), fill(store, str(tmp_path), label="gelu")]
+    finally:
+        store.close()
+    return create_app(str(tmp_path / "store.db"), {"CSRF_TOKEN": TOKEN, "TESTING": True}).test_client(), ids
+
+
+def test_compare_experiments_api(two):
+    client, ids = two
+    found = client.get(f"/api/compare?experiments={','.join(ids)}").get_json()["experiments"]
+    assert [e["id"] for e in found] == ids
+    sixty, hand = found
+    assert sixty["best_history"][-1][0] == 33 and sixty["last_finished"] == 57
+    assert [round(p[1], 6) for p in sixty["best_over_time"]] == sorted(
+        round(p[1], 6) for p in sixty["best_over_time"]
+    )
+    assert all(p[0] >= 0 for p in sixty["best_over_time"])
+    assert [t["final_default"] for t in hand["best_trials"]] == [10.0, 9.0, 8.0, 7.0, 6.0]
+    assert client.get(f"/api/compare?experiments={ids[0]}").status_code == 400
+    assert client.get(f"/api/compare?experiments={ids[0]},nope").status_code == 404
+
+
+def test_compare_experiments_page_diffs_the_search_spaces(two):
+    client, ids = two
+    html = client.get(f"/compare?experiments={','.join(ids)}").get_data(as_text=True)
+    assert 'class="space-row differs" data-key="train/lr/loguniform"' in html  # 1e-6.. against 1e-4..
+    assert 'class="space-row differs" data-key="train/batch/randint"' in html  # only in the first
+    assert (
+        '<td class="small diff-cell">tpe</td>' in html and '<td class="small diff-cell">random</td>' in html
+    )
+    assert client.get(f"/compare?experiments={ids[0]}").status_code == 400
