@@ -265,3 +265,21 @@ def test_compare_experiments_view(tmp_path, watched):
         assert page.locator("#best-trials table.best-of").count() == 2
         assert page.locator("#compare-space tr.differs").count() >= 3
         screenshot(page, "viewer-compare-experiments")
+
+
+def test_a_selection_in_the_table_is_highlighted_in_the_charts(sixty, watched):
+    store_path, exp_id = sixty
+    with served(store_path, watched) as url:
+        page = watched.open(f"{url}experiments/{exp_id}/trials?status=SUCCEEDED")
+        page.wait_for_selector("#trials-table tbody tr[data-id]")
+        boxes = page.locator("#trials-table tbody input[type=checkbox]")
+        boxes.nth(0).check()
+        boxes.nth(3).check()
+        chosen = {
+            page.locator("#trials-table tbody tr[data-id]").nth(i).get_attribute("data-id") for i in (0, 3)
+        }
+        page.click("#show-in-charts")
+        page.wait_for_url("**/charts?trials=*")
+        scatter = _option(page, "chart-scatter")
+        assert {p[2] for p in scatter["series"][1]["data"]} == chosen  # highlighted
+        assert set(_option(page, "chart-curves")["legend"][0]["data"]) == chosen  # their curves, named

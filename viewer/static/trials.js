@@ -130,6 +130,7 @@
     const compare = document.getElementById("compare");
     compare.disabled = state.sel.size < 2 || state.sel.size > 10;
     compare.title = compare.disabled ? "Select 2 to 10 trials to compare them" : "";
+    document.getElementById("show-in-charts").disabled = state.sel.size === 0;
     document.getElementById("clear-selection").disabled = state.sel.size === 0;
     table.tBodies[0].querySelectorAll("tr").forEach((tr) => tr.classList.toggle("selected", state.sel.has(tr.dataset.id)));
     saveState();
@@ -191,6 +192,7 @@
   document.getElementById("prev").addEventListener("click", () => { state.page -= 1; load(); });
   document.getElementById("next").addEventListener("click", () => { state.page += 1; load(); });
   document.getElementById("clear-selection").addEventListener("click", () => { state.sel.clear(); table.querySelectorAll("tbody input").forEach((b) => { b.checked = false; }); selection(); });
+  document.getElementById("show-in-charts").addEventListener("click", () => { location.href = `/experiments/${exp}/charts?trials=${[...state.sel].map(encodeURIComponent).join(",")}`; });
   document.getElementById("compare").addEventListener("click", () => { location.href = `/experiments/${exp}/compare?trials=${[...state.sel].map(encodeURIComponent).join(",")}`; });
 
   NA.onKey((e) => {
