@@ -58,6 +58,7 @@ def overview(ref: str) -> str:
         best=best,
         revisions=chain if len(chain) > 1 else [],
         columns=serialize.param_columns(exp.search_space),
+        note=reader().note(exp.id),
         tab="overview",
     )
 
@@ -94,7 +95,15 @@ def trial(ref: str, trial_id: str) -> str:
     exp = _experiment(ref)
     found = get_trial(exp.id, trial_id)
     shorts = {c["key"]: c["short"] for c in serialize.param_columns(exp.search_space)}
-    return _page("trial.html", exp, trial=found, reason=trial_reason(found), shorts=shorts, tab="trials")
+    return _page(
+        "trial.html",
+        exp,
+        trial=found,
+        reason=trial_reason(found),
+        shorts=shorts,
+        note=reader().note(exp.id, found.id),
+        tab="trials",
+    )
 
 
 @bp.get("/experiments/<ref>/add")

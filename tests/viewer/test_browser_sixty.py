@@ -284,3 +284,40 @@ def test_a_selection_in_the_table_is_highlighted_in_the_charts(sixty, watched):
         scatter = _option(page, "chart-scatter")
         assert {p[2] for p in scatter["series"][1]["data"]} == chosen  # highlighted
         assert set(_option(page, "chart-curves")["legend"][0]["data"]) == chosen  # their curves, named
+
+
+HOSTILE_NOTE = """# Plan <img src=x onerror="window.__xss = 2">
+Try **lower lr** and *more* `dropout`; see [the docs](https://example.org/a) and [bad](javascript:window.__xss=3).
+<script>window.__xss = 1</script>
+
+- one
+- two <b>not bold</b>
+"""
+
+
+def test_notes_render_hostile_markdown_as_text(sixty, watched):
+    store_path, exp_id = sixty
+    with served(store_path, watched) as url:
+        page = watched.open(f"{url}experiments/{exp_id}")
+        page.click("#note-edit")
+        page.fill("#note-text", HOSTILE_NOTE)
+        page.click("#note-form button[type=submit]")
+        page.wait_for_selector("#note-status:has-text('note saved')")
+        for shown in (page, watched.open(f"{url}experiments/{exp_id}")):  # as saved, and after a reload
+            view = shown.locator("#note-view")
+            assert view.locator("h3").inner_text().startswith("Plan <img src=x")
+            assert (
+                view.locator("strong").inner_text() == "lower lr"
+                and view.locator("code").inner_text() == "dropout"
+            )
+            links = view.locator("a")
+            assert links.count() == 1 and links.get_attribute("href") == "https://example.org/a"
+            assert "[bad](javascript:window.__xss=3)" in view.inner_text()
+            assert "<script>window.__xss = 1</script>" in view.inner_text()
+            assert view.locator("li").count() == 2 and view.locator("b, img, script").count() == 0
+            assert shown.evaluate("window.__xss") is None
+        trial = page.evaluate(f"fetch('/api/experiments/{exp_id}/trials').then(r => r.json())")["trials"][0][
+            "id"
+        ]
+        page = watched.open(f"{url}experiments/{exp_id}/trials/{trial}")
+        assert "No notes yet." in page.inner_text("#note-view")  # the experiment's note is not the trial's

@@ -178,3 +178,32 @@ def test_compare_experiments_page_diffs_the_search_spaces(two):
         '<td class="small diff-cell">tpe</td>' in html and '<td class="small diff-cell">random</td>' in html
     )
     assert client.get(f"/compare?experiments={ids[0]}").status_code == 400
+
+
+def test_notes_are_kept_in_the_store_and_escaped(sixty):
+    client, exp_id = sixty
+    trial = _trials(client, exp_id)[0]["id"]
+    hostile = "# Plan\n<script>window.__xss = 1</script> **bold** [x](javascript:alert(1))"
+    assert (
+        client.post(f"/api/experiments/{exp_id}/notes", json={"text": hostile}).status_code == 403
+    )  # no CSRF
+    headers = {"X-CSRF-Token": TOKEN}
+    r = client.post(f"/api/experiments/{exp_id}/notes", json={"text": hostile}, headers=headers)
+    assert r.status_code == 200 and r.get_json()["text"] == hostile
+    client.post(
+        f"/api/experiments/{exp_id}/notes", json={"text": "trial note", "trial_id": trial}, headers=headers
+    )
+    html = client.get(f"/experiments/{exp_id}").get_data(as_text=True)
+    assert "<script>window.__xss" not in html and "\\u003cscript\\u003ewindow.__xss" in html  # JSON data only
+    assert "trial note" not in html
+    assert "trial note" in client.get(f"/experiments/{exp_id}/trials/{trial}").get_data(as_text=True)
+    r = client.post(
+        f"/api/experiments/{exp_id}/notes", json={"text": "x", "trial_id": "nope"}, headers=headers
+    )
+    assert r.status_code == 404
+    r = client.post(f"/api/experiments/{exp_id}/notes", json={"text": "x" * 20_001}, headers=headers)
+    assert r.status_code == 409
+    client.post(f"/api/experiments/{exp_id}/notes", json={"text": ""}, headers=headers)  # removes it
+    assert '<script type="application/json" id="note-data">""</script>' in client.get(
+        f"/experiments/{exp_id}"
+    ).get_data(as_text=True)
