@@ -118,6 +118,7 @@ def main() -> None:
             ("trials API: last page (offset 19,950)", f"{api}/trials?page={max(1, args.trials // 50)}"),
             ("trials API: 500 rows", f"{api}/trials?size=500"),
             ("live update: changes since (nothing new)", f"{api}/changes?since={args.trials + 1}"),
+            ("live update: changes since (10 trials new)", f"{api}/changes?since={args.trials - 9}"),
             ("experiment list page", "/"),
             ("overview page (HTML)", f"/experiments/{exp}"),
             ("trials page (HTML)", f"/experiments/{exp}/trials"),

@@ -124,6 +124,8 @@ def test_brushing_filters_the_trials_table_and_highlights(sixty, watched):
         assert "charted trial(s) in the brushed ranges" in page.inner_text("#brush-note")
         scatter = page.evaluate(OPTION, "chart-scatter")
         assert [s["name"] for s in scatter["series"]] == ["trials", "highlighted"]
+        brushed = {p[2] for p in scatter["series"][1]["data"]}
+        assert {p[2] for p in page.evaluate(OPTION, "chart-slice")["series"][1]["data"]} == brushed
         page.click("#brush-trials")
         page.wait_for_selector("#trials-table tbody tr[data-id]")
         assert "p.train%2Fact%2Fchoice=relu" in page.url or "p.train/act/choice=relu" in page.url

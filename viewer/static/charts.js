@@ -165,7 +165,10 @@
     minInterval: name === "trial" || name === "step" ? 1 : 0, ...axisStyle() });
   // Trials highlighted by a brush or a selection in the trials table (?trials=) in the per-trial charts.
   let marked = selected.length ? new Set(selected) : null;
-  function highlight(ids) { marked = ids || (selected.length ? new Set(selected) : null); drawScatter(); drawBest(); }
+  function highlight(ids) {
+    marked = ids || (selected.length ? new Set(selected) : null); drawScatter(); drawBest();
+    document.dispatchEvent(new CustomEvent("na-marked", { detail: marked }));
+  }
   // Best so far as a step line up to the last finished trial, over every charted trial's metric.
   function drawBest() {
     const c = NA.colors(), t = data.trials, steps = data.best_history.map((h) => [...h]);

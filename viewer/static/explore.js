@@ -7,7 +7,7 @@
     edf: NA.chart("chart-edf"), timeline: NA.chart("chart-timeline") };
   const sign = document.body.dataset.mode === "minimize" ? -1 : 1;
   const url = new URL(location.href);
-  let data = null;
+  let data = null, marked = null;  // the trials brushed in the parallel chart or selected in the table
 
   function axisStyle() {
     const c = NA.colors();
@@ -41,10 +41,12 @@
     const a = sliceAxis(), c = NA.colors();
     if (!a) return;
     const pts = withMetric().map((i) => [cell(a, a.values[i]), data.trials.value[i], data.trials.id[i]]).filter((p) => p[0] !== null);
+    const series = [{ name: "trials", type: "scatter", data: marked ? pts.filter((p) => !marked.has(p[2])) : pts, symbolSize: 6,
+      itemStyle: { color: marked ? c.muted : c.accent, opacity: marked ? 0.4 : 0.7 } }];
+    if (marked) series.push({ name: "highlighted", type: "scatter", data: pts.filter((p) => marked.has(p[2])), symbolSize: 8, itemStyle: { color: c.bad } });
     charts.slice.setOption({ ...NA.chartBase(), grid: { left: 60, right: 20, top: 20, bottom: 50 },
       tooltip: { ...NA.chartBase().tooltip, trigger: "item", formatter: (p) => `${NA.esc(p.value[2])}: ${NA.esc(NA.fmt(p.value[0]))} → ${NA.esc(NA.fmt(p.value[1]))}` },
-      xAxis: axisFor(a, a.label || a.name), yAxis: { type: "value", scale: true, ...axisStyle() },
-      series: [{ type: "scatter", data: pts, symbolSize: 6, itemStyle: { color: c.accent, opacity: 0.7 } }] }, true);
+      xAxis: axisFor(a, a.label || a.name), yAxis: { type: "value", scale: true, ...axisStyle() }, series }, true);
   }
 
   // Values of an axis as bins: categories as they are, numbers in up to 8 quantile bins (labelled by range).
@@ -126,6 +128,7 @@
   document.addEventListener("na-charts", (e) => {
     const first = data === null;
     data = e.detail.data;
+    marked = e.detail.marked;
     if (first) {
       sliceAxis = picker("slice-param", "slice", 0, drawSlice);
       cx = picker("contour-x", "cx", 0, drawContour); cy = picker("contour-y", "cy", 1, drawContour);
@@ -133,6 +136,7 @@
     }
     drawAll();
   });
+  document.addEventListener("na-marked", (e) => { marked = e.detail; if (data) drawSlice(); });
   NA.onTheme(drawAll);
   charts.timeline.on("click", (p) => { location.href = `/experiments/${encodeURIComponent(NA.expId)}/trials/${encodeURIComponent(p.value[3])}`; });
 })();
