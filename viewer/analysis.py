@@ -133,7 +133,10 @@ def axis_values(points: list[TrialPoint], axis: dict[str, Any]) -> list[Any]:
     """The value of ``axis`` for every point (None where a trial has no value)."""
     key, layer = axis["key"], axis["layer"]
     if layer is None:
-        return [axis_value(p.params.get(key)) for p in points]
+        raw = [p.params.get(key) for p in points]
+        if set(map(type, raw)) <= _PLAIN:  # the usual case: no structure to name or encode
+            return raw
+        return [axis_value(v) for v in raw]
     out = []
     for p in points:
         chosen = p.params.get(key)
@@ -142,9 +145,17 @@ def axis_values(points: list[TrialPoint], axis: dict[str, Any]) -> list[Any]:
     return out
 
 
+_PLAIN = frozenset({int, float, str, bool, type(None)})
+
+
 def _groups(values: list[Any], bins: int) -> np.ndarray:
     """Group labels for importance: distinct values, or quantile bins for many distinct numbers."""
-    numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+    types = set(map(type, values))
+    numeric = types <= {int, float}
+    if len(types) == 1 and types <= _PLAIN and not (numeric and len(set(values)) > bins):
+        # One plain type: its distinct values are the groups (labels by a dictionary lookup in C).
+        index = {v: i for i, v in enumerate(dict.fromkeys(values))}
+        return np.fromiter(map(index.__getitem__, values), dtype=np.int64, count=len(values))
     if numeric and len(set(values)) > bins:
         x = np.asarray(values, dtype=float)
         edges = np.quantile(x, np.linspace(0, 1, bins + 1)[1:-1])
