@@ -154,8 +154,8 @@ def _groups(values: list[Any], bins: int) -> np.ndarray:
     numeric = types <= {int, float}
     if len(types) == 1 and types <= _PLAIN and not (numeric and len(set(values)) > bins):
         # One plain type: its distinct values are the groups (labels by a dictionary lookup in C).
-        index = {v: i for i, v in enumerate(dict.fromkeys(values))}
-        return np.fromiter(map(index.__getitem__, values), dtype=np.int64, count=len(values))
+        distinct = {v: i for i, v in enumerate(dict.fromkeys(values))}
+        return np.fromiter(map(distinct.__getitem__, values), dtype=np.int64, count=len(values))
     if numeric and len(set(values)) > bins:
         x = np.asarray(values, dtype=float)
         edges = np.quantile(x, np.linspace(0, 1, bins + 1)[1:-1])
