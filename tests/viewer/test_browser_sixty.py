@@ -126,7 +126,11 @@ def test_brushing_filters_the_trials_table_and_highlights(sixty, watched):
         assert [s["name"] for s in scatter["series"]] == ["trials", "highlighted"]
         brushed = {p[2] for p in scatter["series"][1]["data"]}
         assert {p[2] for p in page.evaluate(OPTION, "chart-slice")["series"][1]["data"]} == brushed
-        page.click("#brush-trials")
+        href = page.get_attribute("#brush-trials", "href")
+        page.click('#top-chips [data-top="50"]')  # a redraw clears the brush and its highlight
+        page.wait_for_selector("#brush-note:empty", state="attached")
+        assert [s["name"] for s in page.evaluate(OPTION, "chart-scatter")["series"]] == ["trials"]
+        page.goto(url.rstrip("/") + href)
         page.wait_for_selector("#trials-table tbody tr[data-id]")
         assert "p.train%2Fact%2Fchoice=relu" in page.url or "p.train/act/choice=relu" in page.url
         acts = page.locator('#trials-table tbody td[data-col="param:train/act/choice"]').all_inner_texts()

@@ -5,7 +5,7 @@
   const exp = encodeURIComponent(NA.expId);
   const url = new URL(location.href);
   const selected = (url.searchParams.get("trials") || "").split(",").filter(Boolean);
-  let data = null, curves = null, parallelRows = [], parallelIdDim = 0;
+  let data = null, curves = null, parallelRows = [], parallelIdDim = 0, brushActive = false;
   let top = Number(url.searchParams.get("top") || 100);
   let order = (url.searchParams.get("axes") || "").split(",").filter(Boolean);
   const charts = { parallel: NA.chart("chart-parallel"), best: NA.chart("chart-best"), scatter: NA.chart("chart-scatter"),
@@ -74,6 +74,7 @@
     }, true);
     parallelRows = rows; parallelIdDim = metricDim + 1;
     brushed(null);
+    if (brushActive) { brushActive = false; highlight(null); }  // redrawing clears the brush
     document.getElementById("axis-order").replaceChildren(...axes.map((a, i) => axisChip(a.name, i, axes.length)));
   }
   // An axis tick: short (1e-5, 0.001, 250), whatever the values' precision.
@@ -119,6 +120,7 @@
     const series = charts.parallel.getModel().getSeries()[0];
     const active = series ? series.getRawIndicesByActiveState("active") : [];
     const any = orderedAxes().some((a, d) => ((charts.parallel.getModel().getComponent("parallelAxis", d) || {}).activeIntervals || []).length);
+    brushActive = any;
     brushed(any ? active.map((i) => parallelRows[i][parallelIdDim]) : null);
     highlight(any ? new Set(active.map((i) => parallelRows[i][parallelIdDim])) : null);
   });
