@@ -33,7 +33,7 @@ SPACE = {
 }
 
 
-def fill(path: str, trials: int, steps: int) -> str:
+def fill(path: str, trials: int, steps: int, first: bool = True) -> str:
     store = open_store(path)
     exp = store.create_experiment(name="bench", search_space=SPACE, command=["python", "train.py"],
                                   max_trials=trials, concurrency=8, tuner="tpe")  # fmt: skip
@@ -52,7 +52,7 @@ def fill(path: str, trials: int, steps: int) -> str:
         curve = [quality * (1 - math.exp(-(s + 1) / 6)) + rng.gauss(0, 0.01) for s in range(steps)]
         failed = seq % 50 == 49
         final = None if failed else curve[-1]
-        tid = f"t{seq:05d}"
+        tid = f"t{seq:05d}" if first else f"u{seq:05d}"
         trial_rows.append((exp.id, tid, seq, "FAILED" if failed else "SUCCEEDED", json.dumps(params), final,
                            None if final is None else json.dumps({"default": final, "loss": 1 - final}),
                            steps, curve[-1], 1 if failed else 0, now + seq, now + seq, now + seq + rng.uniform(5, 60),
@@ -97,11 +97,13 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=20_000)
     parser.add_argument("--steps", type=int, default=30)
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--browser", action="store_true", help="also time the pages in Debian's chromium")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "store.db")
         start = time.perf_counter()
         exp = fill(path, args.trials, args.steps)
+        other = fill(path, min(args.trials, 2000), args.steps, first=False)
         print(f"filled {args.trials} trials x {args.steps} intermediates in {time.perf_counter() - start:.1f} s "
               f"({os.path.getsize(path) / 1e6:.0f} MB)\n")  # fmt: skip
         client = create_app(path).test_client()
@@ -116,6 +118,7 @@ def main() -> None:
             ("trials API: last page (offset 19,950)", f"{api}/trials?page={max(1, args.trials // 50)}"),
             ("trials API: 500 rows", f"{api}/trials?size=500"),
             ("live update: changes since (nothing new)", f"{api}/changes?since={args.trials + 1}"),
+            ("live update: changes since (10 trials new)", f"{api}/changes?since={args.trials - 9}"),
             ("experiment list page", "/"),
             ("overview page (HTML)", f"/experiments/{exp}"),
             ("trials page (HTML)", f"/experiments/{exp}/trials"),
@@ -123,6 +126,8 @@ def main() -> None:
             ("charts API (sampled points, importance)", f"{api}/charts"),
             ("curves API (top 50 + per-step band)", f"{api}/curves"),
             ("CSV export of all trials", f"{api}/trials.csv"),
+            ("compare 3 trials (HTML)", f"/experiments/{exp}/compare?trials=t00001,t00002,t00003"),
+            ("compare 2 experiments API", f"/api/compare?experiments={exp},{other}"),
         ]  # fmt: skip
         print(f"{'request':<46} {'first ms':>9} {'median ms':>10} {'max ms':>9} {'bytes':>10}")
         print("-" * 88)
@@ -133,6 +138,40 @@ def main() -> None:
             "\nthe experiment page = overview HTML + history API; the charts page = charts API + curves API"
         )
         print("(charts and the curves band are cached per change of the experiment: first = cold)")
+        if args.browser:
+            browser_figures(path, exp)
+
+
+def browser_figures(path: str, exp: str) -> None:
+    """Time to the first table rows and to every chart drawn, in Debian's chromium (cold server caches)."""
+    from playwright.sync_api import sync_playwright
+
+    from nniannot.viewer.server import start_server
+
+    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--no-first-run"]  # fmt: skip
+    viewer = start_server(path, "127.0.0.1", 0)
+    charts = ("parallel", "best", "scatter", "curves", "durations", "importance", "slice", "contour",
+                         "rank", "edf", "timeline")  # fmt: skip
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=args)
+        page = browser.new_page(viewport={"width": 1280, "height": 860})
+        print(f"\n{'in chromium':<46} {'ms':>9} {'JS heap MB':>11}")
+        print("-" * 68)
+        for name, address, ready in (
+            ("trials page: first table rows", f"{viewer.url}experiments/{exp}/trials", ["#trials-table tbody tr[data-id]"]),
+            ("overview page: best-so-far chart", f"{viewer.url}experiments/{exp}", ["#chart-best canvas"]),
+            ("charts page: every chart drawn", f"{viewer.url}experiments/{exp}/charts", [f"#chart-{c} canvas" for c in charts]),
+        ):  # fmt: skip
+            start = time.perf_counter()
+            page.goto(address)
+            for selector in ready:
+                page.wait_for_selector(selector, timeout=120_000)
+            took = (time.perf_counter() - start) * 1000
+            heap = page.evaluate("performance.memory ? performance.memory.usedJSHeapSize / 1e6 : NaN")
+            print(f"{name:<46} {took:>9.0f} {heap:>11.1f}")
+        browser.close()
+    viewer.shutdown()
 
 
 if __name__ == "__main__":

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, jsonify, request
+from flask import Blueprint, Response, abort, current_app, jsonify, request, send_file
 
 from nniannot.errors import StoreError
 from nniannot.runner.store import intermediate_summary, metric_keys, query_trials, trial_points
@@ -97,10 +98,13 @@ def trial(ref: str, trial_id: str) -> Any:
 def log(ref: str, trial_id: str, name: str) -> Response:
     found = get_trial(_exp_id(ref), trial_id)
     path = resolve_log(found.dir, name)
+    if request.args.get("download") == "1":  # the whole file, streamed from disk
+        return send_file(
+            path, mimetype="text/plain", as_attachment=True, download_name=f"{trial_id}-{path.name}"
+        )
+    cap = int(current_app.config["LOG_CAP"])
     tail = request.args.get("tail", "65536")
-    text = read_tail(
-        path, None if tail == "all" else tablequery.int_arg(request.args, "tail", 65536, 1, 1 << 30)
-    )
+    text = read_tail(path, cap if tail == "all" else tablequery.int_arg(request.args, "tail", 65536, 1, cap))
     response = Response(text.text, mimetype="text/plain")
     response.headers["X-Log-Truncated"] = "1" if text.truncated else "0"
     response.headers["X-Log-Size"] = str(text.size)
@@ -151,9 +155,11 @@ def _chart_data(exp: Any, limit: int) -> dict[str, Any]:
             "value": [p.final_default for p in shown],
             "duration": [None if p.started_at is None or p.ended_at is None else p.ended_at - p.started_at
                          for p in shown],
+            "started": [p.started_at for p in shown], "ended": [p.ended_at for p in shown],
             "intermediates": [p.intermediate_count for p in shown],
         },
         "best_history": analysis.best_history(points, exp.optimize_mode),
+        "last_finished": analysis.last_finished(points),
         "importance": analysis.importance(points, axes, values),
     }  # fmt: skip
 
@@ -161,12 +167,18 @@ def _chart_data(exp: Any, limit: int) -> dict[str, Any]:
 @bp.get("/experiments/<ref>/history")
 def history(ref: str) -> Any:
     exp = reader().get_experiment(_exp_id(ref))
+    limit = int(current_app.config["CHART_POINTS"])
 
     def compute() -> dict[str, Any]:
         points = trial_points(reader(), exp.id, decode=False)
-        return {"total": len(points), "best_history": analysis.best_history(points, exp.optimize_mode)}
+        return {
+            "total": len(points),
+            "best_history": analysis.best_history(points, exp.optimize_mode),
+            "last_finished": analysis.last_finished(points),
+            "points": analysis.metric_points(points, limit),
+        }
 
-    return jsonify(cached(("history", exp.id, exp.change_seq), compute))
+    return jsonify(cached(("history", exp.id, exp.change_seq, limit), compute))
 
 
 @bp.get("/experiments/<ref>/curves")
@@ -204,6 +216,35 @@ def arch(ref: str) -> Any:
     exp = reader().get_experiment(_exp_id(ref))
     top = tablequery.int_arg(request.args, "top", 20, 1, 100) / 100
     return jsonify(architecture(exp.search_space, trial_points(reader(), exp.id), exp.optimize_mode, top))
+
+
+COMPARE_EXPERIMENTS = (2, 5)
+
+
+@bp.get("/compare")
+def compare_experiments() -> Any:
+    """Best-so-far curves (against trial number and against time) and the best trials of 2-5 experiments."""
+    refs = [r for r in request.args.get("experiments", "").split(",") if r]
+    low, high = COMPARE_EXPERIMENTS
+    if not low <= len(refs) <= high:
+        raise tablequery.BadQuery(f"choose {low} to {high} experiments to compare (got {len(refs)})")
+    out = []
+    for ref in refs:
+        exp = reader().get_experiment(_exp_id(ref))
+        out.append(cached(("compare", exp.id, exp.change_seq), functools.partial(_compared, exp)))
+    return jsonify({"experiments": out})
+
+
+def _compared(exp: Any) -> dict[str, Any]:
+    points = trial_points(reader(), exp.id, decode=False)
+    best = reader().list_trials(exp.id, order_by="best", limit=5)
+    return {
+        **serialize.experiment_summary(exp),
+        "best_history": analysis.best_history(points, exp.optimize_mode),
+        "best_over_time": analysis.best_over_time(points, exp.optimize_mode, exp.started_at),
+        "last_finished": analysis.last_finished(points),
+        "best_trials": [serialize.trial_row(t) for t in best if t.final_default is not None],
+    }
 
 
 @bp.get("/experiments/<ref>/actions")

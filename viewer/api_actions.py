@@ -21,6 +21,7 @@ from nniannot.viewer.serialize import is_live
 
 bp = Blueprint("actions", __name__, url_prefix="/api")
 LIMIT_KEYS = ("max_trials", "max_duration", "concurrency")
+NOTE_LIMIT = 20_000  # characters of one note
 
 
 class ActionRefused(StoreError):
@@ -87,3 +88,26 @@ def delete(ref: str) -> Any:
     ):
         shutil.rmtree(directory, ignore_errors=True)
     return jsonify({"deleted": exp.id})
+
+
+@bp.post("/experiments/<ref>/notes")
+def save_note(ref: str) -> Any:
+    """Keep a markdown note on the experiment or (``trial_id``) one of its trials; empty text removes it.
+
+    Notes are not results: they can be written whether or not a runner owns the experiment.
+    """
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("text"), str):
+        return jsonify({"error": 'send JSON {"text": "...", "trial_id": "..." (optional)}'}), 400
+    text, trial_id = body["text"], body.get("trial_id")
+    if len(text) > NOTE_LIMIT:
+        raise ActionRefused(f"a note has at most {NOTE_LIMIT} characters (this one has {len(text)})")
+    exp = reader().get_experiment(reader().resolve(ref))
+    if trial_id is not None:
+        trial_id = get_trial(exp.id, str(trial_id)).id
+    store = open_store(current_app.config["STORE_PATH"])
+    try:
+        store.set_note(exp.id, trial_id, text)
+    finally:
+        store.close()
+    return jsonify({"experiment_id": exp.id, "trial_id": trial_id, "text": text})

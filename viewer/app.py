@@ -17,7 +17,8 @@ def create_app(store_path: str, test_config: Mapping[str, Any] | None = None) ->
 
     ``test_config`` overrides configuration keys: ``CSRF_TOKEN`` (random by default), ``LOCAL_HOSTS_ONLY``
     (default True: requests must name a loopback host, which defeats DNS rebinding), ``CHART_POINTS``
-    (trials sent to charts before sampling), ``CURVE_TRIALS`` (curves sent when none are selected).
+    (trials sent to charts before sampling), ``CURVE_TRIALS`` (curves sent when none are selected),
+    ``LOG_CAP`` (the most bytes of a log a page is sent; ``?download=1`` streams the whole file).
     """
 
     app = Flask(__name__)
@@ -27,6 +28,7 @@ def create_app(store_path: str, test_config: Mapping[str, Any] | None = None) ->
         LOCAL_HOSTS_ONLY=True,
         CHART_POINTS=4000,
         CURVE_TRIALS=50,
+        LOG_CAP=4 << 20,
         JSON_SORT_KEYS=False,
     )
     if test_config:

@@ -1,6 +1,7 @@
 """The architecture view of experiments with ``mutable_layer`` parameters.
 
-For each mutable block: its layers, each layer's candidate operations and optional inputs, how often each
+For each mutable block: its layers, each layer's candidate operations, fixed and optional inputs (and, when the search space names each layer's
+output, which inputs are earlier layers' outputs), how often each
 choice appears among the top trials, its effect on the metric (mean metric of the trials that chose it minus
 the mean of all), and the best trial's choices.
 """
@@ -42,8 +43,8 @@ def _layer(key: str, name: str, spec: dict[str, Any], done: list[TrialPoint], to
          **_stats(done, top, mean, lambda p, i=i: i in (_chosen(p, key, name).get("chosen_inputs") or []))}
         for i in spec.get("optional_inputs", [])
     ]  # fmt: skip
-    return {"name": name, "candidates": candidates, "inputs": inputs,
-            "fixed_inputs": spec.get("fixed_inputs", []), "input_size": spec.get("optional_input_size")}  # fmt: skip
+    return {"name": name, "candidates": candidates, "inputs": inputs, "fixed_inputs": spec.get("fixed_inputs", []),
+            "input_size": spec.get("optional_input_size"), "output": spec.get("layer_output")}  # fmt: skip
 
 
 def architecture(
@@ -64,6 +65,13 @@ def architecture(
             for name, layer in (spec.get("_value") or {}).items()
             if isinstance(layer, dict)
         ]
+        outputs = {layer["output"]: layer["name"] for layer in layers if layer["output"]}
+        for layer in layers:  # an input that is an earlier layer's output is an edge between the layers
+            layer["sources"] = {
+                i: outputs[i]
+                for i in [*layer["fixed_inputs"], *(x["name"] for x in layer["inputs"])]
+                if i in outputs
+            }
         blocks.append({"key": key, "layers": layers})
     return {
         "blocks": blocks,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import signal
 import time
 from typing import Any
 
@@ -42,6 +43,37 @@ def number(value: Any) -> str:
     return json.dumps(value)
 
 
+def param(value: Any) -> str:
+    """A parameter for display: a nested choice by name, a mutable block's layers as readable choices
+    (``layer 0: conv(k=3) ← x1 · layer 1: dense(64)``), numbers and other values as :func:`number` shows them."""
+    if isinstance(value, dict) and "_name" in value and len(value) == 1:
+        return str(value["_name"])
+    if (
+        isinstance(value, dict)
+        and value
+        and all(isinstance(v, dict) and "chosen_layer" in v for v in value.values())
+    ):
+        parts = []
+        for layer, chosen in value.items():
+            inputs = chosen.get("chosen_inputs") or []
+            text = f"{layer.replace('mutable_layer_', 'layer ')}: {chosen['chosen_layer']}"
+            parts.append(text + (f" ← {', '.join(map(str, inputs))}" if inputs else ""))
+        return " · ".join(parts)
+    return number(value)
+
+
+def exit_text(code: int | None) -> str:
+    """An exit code with what it means: ``-15 (stopped by SIGTERM)``, ``1 (error)``, ``0 (success)``."""
+    if code is None:
+        return ""
+    if code < 0:
+        try:
+            return f"{code} (stopped by {signal.Signals(-code).name})"
+        except ValueError:
+            return f"{code} (stopped by signal {-code})"
+    return f"{code} (success)" if code == 0 else f"{code} (error)"
+
+
 def pretty(value: Any) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False)
 
@@ -58,5 +90,11 @@ def python_lines(params: dict[str, Any], shorts: dict[str, str]) -> str:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
-        when=when, duration=duration, number=number, pretty=pretty, python_lines=python_lines
+        when=when,
+        duration=duration,
+        number=number,
+        param=param,
+        exit_text=exit_text,
+        pretty=pretty,
+        python_lines=python_lines,
     )

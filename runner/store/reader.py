@@ -276,6 +276,21 @@ class StoreReader:
         )
         return [Action.from_row(r) for r in self._rows(sql + " ORDER BY id", (exp_id,))]
 
+    def note(self, exp_id: str, trial_id: str | None = None) -> str:
+        """The markdown note on the experiment (``trial_id`` None) or one of its trials ('' if none).
+
+        A store last written by a version without notes has no notes table: no notes.
+        """
+        try:
+            rows = self._conn.execute(
+                "SELECT text FROM notes WHERE experiment_id = ? AND trial_id = ?", (exp_id, trial_id or "")
+            ).fetchall()
+        except sqlite3.OperationalError as exc:
+            if "no such table" in str(exc):
+                return ""
+            raise
+        return str(rows[0]["text"]) if rows else ""
+
     def post_action(self, exp_id: str, kind: str, payload: dict[str, Any] | None = None) -> int:
         """Ask the runner that owns ``exp_id`` to do something; returns the action's id.
 

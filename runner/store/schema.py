@@ -7,6 +7,10 @@ runner that owns an experiment is its only writer of results; any number of read
 
 Times are Unix seconds (REAL). JSON columns hold UTF-8 JSON text.
 
+``notes`` (markdown notes written in the viewer), PRIMARY KEY (``experiment_id``, ``trial_id``)
+    ``trial_id`` ('' for a note on the experiment itself), ``text`` (markdown, rendered escaped), ``updated_at``.
+    Added within version 2: writers create it when missing, readers of a store without it see no notes.
+
 ``meta``
     ``key`` TEXT PRIMARY KEY, ``value`` TEXT. ``schema_version`` is the version of this schema ("2"). A
     version-1 store is upgraded in place when it is first opened (see :func:`create_or_check`).
@@ -150,6 +154,16 @@ CREATE TABLE IF NOT EXISTS actions (
 );
 CREATE INDEX IF NOT EXISTS actions_pending ON actions (experiment_id, applied_at);
 """
+# Tables added within a schema version: older code ignores them, so every writer creates them if missing.
+_ADDITIVE = """
+CREATE TABLE IF NOT EXISTS notes (
+    experiment_id TEXT NOT NULL,
+    trial_id TEXT NOT NULL DEFAULT '',
+    text TEXT NOT NULL,
+    updated_at REAL NOT NULL,
+    PRIMARY KEY (experiment_id, trial_id)
+)
+"""
 
 
 def create_or_check(conn: sqlite3.Connection, path: str) -> None:
@@ -166,6 +180,7 @@ def create_or_check(conn: sqlite3.Connection, path: str) -> None:
             for statement in _DDL.split(";"):  # not executescript: it would commit our transaction first
                 if statement.strip():
                     conn.execute(statement)
+            conn.execute(_ADDITIVE)
         conn.execute(
             "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
         )
@@ -187,14 +202,18 @@ def _has_meta(conn: sqlite3.Connection) -> bool:
 def _upgrade(conn: sqlite3.Connection, path: str) -> None:
     """Bring an existing store up to this version (inside the caller's transaction)."""
     row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    if row is not None and str(row[0]) == str(SCHEMA_VERSION):
+        conn.execute(_ADDITIVE)
+        return
     if row is None or not str(row[0]).isdigit() or int(row[0]) >= SCHEMA_VERSION:
-        return  # ours, newer, or unreadable: check_version says which
+        return  # newer or unreadable: check_version says which
     if int(row[0]) < 1:
         raise StoreError(f"{path} has an unknown old schema version {row[0]}")
     if int(row[0]) == 1:
         # Version 1 had no attempts: a trial that has a directory was started once.
         conn.execute("ALTER TABLE trials ADD COLUMN attempt INTEGER NOT NULL DEFAULT 0")
         conn.execute("UPDATE trials SET attempt = 1 WHERE dir IS NOT NULL")
+    conn.execute(_ADDITIVE)
     conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
 
 

@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from nniannot.errors import StoreError
+from nniannot.errors import ExperimentNotFound, StoreError
 from nniannot.runner.bounds import check_int, check_seconds
 from nniannot.runner.store.connection import connect_writer, translated
 from nniannot.runner.store.reader import StoreReader
@@ -156,9 +156,27 @@ class Store(StoreReader):
     def delete_experiment(self, exp_id: str) -> None:
         """Remove an experiment and everything recorded about it (not its files)."""
         with self._tx("delete an experiment") as conn:
-            for table in ("intermediates", "status_history", "actions", "trials"):
+            for table in ("intermediates", "status_history", "actions", "notes", "trials"):
                 conn.execute(f"DELETE FROM {table} WHERE experiment_id = ?", (exp_id,))
             conn.execute("DELETE FROM experiments WHERE id = ?", (exp_id,))
+
+    def set_note(self, exp_id: str, trial_id: str | None, text: str) -> None:
+        """Keep ``text`` (markdown) as the note on the experiment (``trial_id`` None) or one of its trials;
+        an empty text removes the note. Notes do not bump ``change_seq``: they are not results."""
+        with self._tx("save a note") as conn:
+            if conn.execute("SELECT 1 FROM experiments WHERE id = ?", (exp_id,)).fetchone() is None:
+                raise ExperimentNotFound(f"no experiment {exp_id!r}")
+            if text.strip():
+                conn.execute(
+                    "INSERT INTO notes (experiment_id, trial_id, text, updated_at) VALUES (?, ?, ?, ?)"
+                    " ON CONFLICT (experiment_id, trial_id) DO UPDATE SET text = excluded.text,"
+                    " updated_at = excluded.updated_at",
+                    (exp_id, trial_id or "", text, time.time()),
+                )
+            else:
+                conn.execute(
+                    "DELETE FROM notes WHERE experiment_id = ? AND trial_id = ?", (exp_id, trial_id or "")
+                )
 
     # ownership ---------------------------------------------------------------------------------------
 

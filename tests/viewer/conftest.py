@@ -9,6 +9,7 @@ import pytest
 
 from nniannot.runner.store import open_reader, open_store
 from nniannot.viewer import create_app
+from tests.viewer.browser import CHROMIUM_ARGS, Watched, chromium
 from tests.viewer.fill import fill
 
 TOKEN = "test-token"
@@ -64,3 +65,26 @@ def run_tiny(tmp_path, trials: int = 4) -> tuple[str, str]:
 @pytest.fixture(scope="module")
 def real(tmp_path_factory):
     return run_tiny(tmp_path_factory.mktemp("real"))
+
+
+@pytest.fixture(scope="module")
+def browser():
+    executable = chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def watched(browser, request):
+    # Content-Security-Policy stays on (a violation by our own scripts is an error) unless a test asks to
+    # prove that escaping alone keeps hostile strings inert.
+    bypass = getattr(request, "param", False)
+    context = browser.new_context(viewport={"width": 1280, "height": 860}, bypass_csp=bypass)
+    page = Watched(context.new_page())
+    yield page
+    context.close()
+    page.assert_clean()

@@ -7,7 +7,15 @@ import random
 import numpy as np
 
 from nniannot.runner.store import TrialPoint
-from nniannot.viewer.analysis import axes_of, best_history, importance, omega_squared, sample
+from nniannot.viewer.analysis import (
+    axes_of,
+    best_history,
+    importance,
+    last_finished,
+    metric_points,
+    omega_squared,
+    sample,
+)
 from nniannot.viewer.architecture import architecture
 from nniannot.viewer.serialize import param_columns
 
@@ -40,10 +48,36 @@ def test_importance_finds_the_parameter_that_matters():
         a, b = rng.choice(["x", "y", "z"]), rng.uniform(0, 1)
         points.append(_point(i, {"x": 0.0, "y": 1.0, "z": 2.0}[a] + rng.gauss(0, 0.1), a=a, b=b))
     space = {"a": {"_type": "choice", "_value": ["x", "y", "z"]}, "b": {"_type": "uniform", "_value": [0, 1]}}
-    ranked = importance(points, axes_of(param_columns(space)))
-    assert [r["name"] for r in ranked] == ["a", "b"]
+    found = importance(points, axes_of(param_columns(space)))
+    ranked = found["axes"]
+    assert found["trials"] == 200 and [r["name"] for r in ranked] == ["a", "b"]
     assert ranked[0]["importance"] > 0.9 and ranked[1]["importance"] < 0.1
-    assert importance(points[:2], axes_of(param_columns(space))) == []
+    assert ranked[0]["low"] <= ranked[0]["importance"] <= ranked[0]["high"]
+    assert ranked[0]["smallest_group"] >= 50
+    assert importance(points[:2], axes_of(param_columns(space))) == {"trials": 2, "axes": []}
+
+
+def test_importances_sum_to_one_even_when_parameters_are_confounded():
+    # Three copies of one parameter each explain most of the variance on their own: their raw omega
+    # squared sum to about 3, the importances shown must still sum to 1.
+    rng = random.Random(1)
+    points = []
+    for i in range(120):
+        a = rng.choice([0, 1, 2])
+        points.append(_point(i, a + rng.gauss(0, 0.05), a=a, b=a, c=a))
+    space = {k: {"_type": "choice", "_value": [0, 1, 2]} for k in "abc"}
+    ranked = importance(points, axes_of(param_columns(space)))["axes"]
+    assert sum(r["omega2"] for r in ranked) > 2.5
+    assert abs(sum(r["importance"] for r in ranked) - 1) < 1e-9
+    assert all(0 <= r["low"] <= r["high"] <= 1 for r in ranked)
+
+
+def test_best_so_far_reaches_the_last_finished_trial():
+    points = [_point(0, 3.0), _point(1, 5.0), _point(2, 1.0), _point(3, 2.0)]
+    points.append(TrialPoint("t4", 4, "RUNNING", {}, None, None, 0.0, None, 0))
+    assert best_history(points, "maximize")[-1][0] == 1 and last_finished(points) == 3
+    assert [p[0] for p in metric_points(points, 10)] == [0, 1, 2, 3]
+    assert len(metric_points(points, 2)) == 2 and last_finished(points[4:]) is None
 
 
 def test_omega_squared_does_not_reward_one_trial_per_group():

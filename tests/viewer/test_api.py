@@ -154,7 +154,9 @@ def test_charts_curves_architecture(client, hand):
     assert "lr" in names and any(n.endswith("/mutable_layer_0") for n in names)
     assert all(len(a["values"]) == 12 for a in charts["axes"])
     assert charts["best_history"][-1][1] == 10.0
-    assert {i["name"] for i in charts["importance"]} == set(names)
+    assert {i["name"] for i in charts["importance"]["axes"]} == set(names)
+    assert charts["importance"]["trials"] == 11 and charts["last_finished"] == 11
+    assert abs(sum(i["importance"] for i in charts["importance"]["axes"]) - 1) < 1e-9
     curves = client.get(f"/api/experiments/{exp_id}/curves").get_json()
     assert curves["selected"] is False and len(curves["curves"]) == 12
     assert [s[0] for s in curves["summary"]] == [0, 1, 2]
@@ -204,7 +206,9 @@ def test_history_and_cached_chart_data_follow_changes(hand):
 
     store_path, exp_id = hand
     client = create_app(store_path, {"CHART_POINTS": 5}).test_client()
-    assert client.get(f"/api/experiments/{exp_id}/history").get_json()["best_history"][-1][1] == 10.0
+    history = client.get(f"/api/experiments/{exp_id}/history").get_json()
+    assert history["best_history"][-1][1] == 10.0 and history["last_finished"] == 11
+    assert len(history["points"]) == 5 and all(len(p) == 3 for p in history["points"])
     before = client.get(f"/api/experiments/{exp_id}/charts").get_json()
     assert client.get(f"/api/experiments/{exp_id}/curves").get_json()["summary_sampled"] is True
     store = open_store(store_path)

@@ -14,33 +14,10 @@ import pytest
 
 from nniannot.errors import StoreError
 from nniannot.runner.store import open_reader, open_store
-from tests.viewer.browser import CHROMIUM_ARGS, Watched, chromium, screenshot, served, wait_for
+from tests.viewer.browser import screenshot, served, wait_for
 from tests.viewer.fill import XSS, fill
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def browser():
-    executable = chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def watched(browser, request):
-    # Content-Security-Policy stays on (a violation by our own scripts is an error) unless a test asks to
-    # prove that escaping alone keeps hostile strings inert.
-    bypass = getattr(request, "param", False)
-    context = browser.new_context(viewport={"width": 1280, "height": 860}, bypass_csp=bypass)
-    page = Watched(context.new_page())
-    yield page
-    context.close()
-    page.assert_clean()
 
 
 def _rows(page):

@@ -115,3 +115,38 @@ def test_light_points_and_sampled_summary(store, exp_id):
     (step,) = intermediate_summary(store, exp_id, ids)
     assert (step.count, step.low, step.high) == (2, 0.0, 1.0)
     assert intermediate_summary(store, exp_id, []) == []
+
+
+def test_notes_live_in_the_store_and_an_older_store_has_none(tmp_path):
+    import sqlite3
+
+    from nniannot.errors import ExperimentNotFound
+    from nniannot.runner.store import open_reader
+
+    path = str(tmp_path / "notes.db")
+    writer = open_store(path)
+    exp = writer.create_experiment(name="n", search_space={}, command=["python"])
+    writer.set_note(exp.id, None, "experiment note")
+    writer.set_note(exp.id, "abcde", "trial note")
+    writer.set_note(exp.id, "abcde", "trial note, edited")
+    with pytest.raises(ExperimentNotFound):
+        writer.set_note("nope", None, "x")
+    with open_reader(path) as reader:
+        assert (
+            reader.note(exp.id) == "experiment note" and reader.note(exp.id, "abcde") == "trial note, edited"
+        )
+        assert reader.note(exp.id, "other") == ""
+    writer.set_note(exp.id, None, "  ")  # empty: removed
+    writer.close()
+    conn = sqlite3.connect(path)  # a store written before notes existed
+    conn.execute("DROP TABLE notes")
+    conn.commit()
+    conn.close()
+    with open_reader(path) as reader:
+        assert reader.note(exp.id, "abcde") == ""
+    writer = open_store(path)  # a writer adds the table back
+    writer.set_note(exp.id, None, "again")
+    writer.delete_experiment(exp.id)
+    writer.close()
+    with open_reader(path) as reader:
+        assert reader.note(exp.id) == ""

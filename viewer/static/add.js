@@ -1,13 +1,20 @@
-// Add a trial with edited parameters: every value is JSON; the runner checks it against the search space.
+// Add a trial with edited parameters: a control per parameter type (selects for choices, bounded numbers,
+// JSON for structures); the browser checks the bounds, the runner checks every value against the search space.
 "use strict";
 (() => {
   const form = document.getElementById("add-form");
   form.addEventListener("submit", (e) => {
     e.preventDefault();
     const params = {};
-    for (const area of form.querySelectorAll("textarea[data-key]")) {
-      try { params[area.dataset.key] = JSON.parse(area.value); }
-      catch (err) { NA.say(`${area.dataset.key}: not valid JSON (${err.message})`, true); area.focus(); return; }
+    for (const control of form.querySelectorAll("[data-key]")) {
+      const key = control.dataset.key;
+      if (control.dataset.kind === "number") {
+        if (!control.reportValidity()) return;
+        params[key] = Number(control.value);
+        continue;
+      }
+      try { params[key] = JSON.parse(control.value); }
+      catch (err) { NA.say(`${key}: not valid JSON (${err.message})`, true); control.focus(); return; }
     }
     NA.action("add_trial", { params });
   });

@@ -48,7 +48,21 @@ const NA = (() => {
     }
     if (typeof v === "string") return v;
     if (typeof v === "object" && v._name !== undefined && Object.keys(v).length === 1) return String(v._name);
+    const layers = typeof v === "object" && !Array.isArray(v) ? Object.entries(v) : [];
+    if (layers.length && layers.every(([, x]) => x && typeof x === "object" && "chosen_layer" in x)) {
+      // A mutable block's choices: "layer 0: conv(k=3) ← x1 · layer 1: dense(64)".
+      return layers.map(([k, x]) => `${k.replace("mutable_layer_", "layer ")}: ${x.chosen_layer}` +
+        ((x.chosen_inputs || []).length ? ` ← ${x.chosen_inputs.join(", ")}` : "")).join(" · ");
+    }
     return JSON.stringify(v);
+  }
+  // One number format for a whole column, so digits line up: exponent notation with 4 significant digits for
+  // every value when any non-zero value is tiny (< 1e-3) or huge (>= 1e6), else up to 6 significant digits.
+  function columnFormat(values) {
+    const floats = values.filter((v) => typeof v === "number" && isFinite(v) && !Number.isInteger(v));
+    const exp = values.some((v) => typeof v === "number" && v !== 0 && (Math.abs(v) < 1e-3 || Math.abs(v) >= 1e6));
+    if (!floats.length && !exp) return fmt;
+    return (v) => (typeof v !== "number" || !isFinite(v) ? fmt(v) : v === 0 ? "0" : exp ? v.toExponential(3) : String(Number(v.toPrecision(6))));
   }
   function fmtDuration(s) {
     if (s === null || s === undefined || !isFinite(s)) return "";
@@ -116,7 +130,9 @@ const NA = (() => {
   // Keyboard: "/" focuses the search box, "t" toggles the theme; pages add their own keys.
   const keyHandlers = [];
   document.addEventListener("keydown", (e) => {
-    const typing = /^(INPUT|TEXTAREA|SELECT)$/.test(e.target.tagName);
+    // Keys typed into a text field are the field's; a focused checkbox, button or link leaves them to us.
+    const t = e.target, textual = t.tagName === "INPUT" && !/^(checkbox|radio|button|submit|reset)$/.test(t.type);
+    const typing = textual || /^(TEXTAREA|SELECT)$/.test(t.tagName) || t.isContentEditable;
     if (typing || e.metaKey || e.ctrlKey || e.altKey) return;
     if (e.key === "/") {
       const box = document.querySelector('input[type="search"]');
@@ -174,6 +190,6 @@ const NA = (() => {
     } catch (err) { say(err.message, true); }
   }
 
-  return { el, getJSON, post, fmt, fmtDuration, fmtTime, say, colors, chartBase, chart, esc, expId, live,
+  return { el, getJSON, post, fmt, columnFormat, fmtDuration, fmtTime, say, colors, chartBase, chart, esc, expId, live,
     action, onTheme: (f) => themeHooks.push(f), onKey: (f) => keyHandlers.push(f) };
 })();

@@ -12,28 +12,37 @@
     const good = (document.body.dataset.mode === "minimize" ? -effect : effect) / scale;
     return good >= 0 ? c.ok : c.bad;
   }
+  // Columns per layer: its inputs (fixed ones dashed), then its candidates; an input that is an earlier layer's
+  // output gets an edge from each of that layer's candidates. Labels are cut to fit their column.
+  const GAP = 340, INPUT_X = 200;
   function graph(block) {
     const c = NA.colors(), nodes = [], links = [];
     const effects = block.layers.flatMap((l) => l.candidates.map((x) => Math.abs(x.effect || 0)));
     const scale = Math.max(...effects, 0);
+    const label = (extra) => ({ show: true, color: c.text, width: 130, overflow: "truncate", ...extra });
     block.layers.forEach((layer, li) => {
-      const x = 260 * (li + 1);
-      nodes.push({ id: `layer:${layer.name}`, name: layer.name, x: x - 85, y: -60, symbolSize: 1, itemStyle: { color: "transparent" },
-        label: { show: true, color: c.muted, fontWeight: "bold" }, tip: `${layer.name}: choose one of ${layer.candidates.length} layers` });
-      layer.inputs.forEach((inp, ii) => {
+      const x = GAP * (li + 1);
+      nodes.push({ id: `layer:${layer.name}`, name: layer.name.replace("mutable_layer_", "layer "), x: x - INPUT_X / 2, y: -60, symbolSize: 1, itemStyle: { color: "transparent" },
+        label: { show: true, color: c.muted, fontWeight: "bold" }, tip: `${layer.name}: choose one of ${layer.candidates.length} layers` + (layer.output ? ` → ${layer.output}` : "") });
+      const inputs = [...(layer.fixed_inputs || []).map((name) => ({ name, fixed: true })), ...layer.inputs];
+      inputs.forEach((inp, ii) => {
         const id = `in:${layer.name}:${inp.name}`;
-        nodes.push({ id, name: inp.name, x: x - 170, y: 70 * ii, symbol: "roundRect", symbolSize: [70, 24], value: inp.top_share,
-          itemStyle: { color: c.panel, borderColor: inp.best ? c.accent : c.line, borderWidth: inp.best ? 3 : 1 },
-          label: { show: true, color: c.text }, tip: `input ${inp.name}: in ${(100 * inp.top_share).toFixed(0)}% of top trials` });
+        nodes.push({ id, name: inp.name, x: x - INPUT_X, y: 70 * ii, symbol: "roundRect", symbolSize: [90, 24], value: inp.top_share,
+          itemStyle: { color: c.panel, borderColor: inp.best ? c.accent : c.muted, borderWidth: inp.best ? 3 : 1, borderType: inp.fixed ? "dashed" : "solid" },
+          label: label({ width: 84 }), tip: inp.fixed ? `fixed input ${inp.name}: always fed to the layer` : `input ${inp.name}: in ${(100 * inp.top_share).toFixed(0)}% of top trials` });
+        const source = (layer.sources || {})[inp.name];
+        const from = block.layers.find((l) => l.name === source);
+        if (from) from.candidates.forEach((cand) => links.push({ source: `c:${from.name}:${cand.name}`, target: id,
+          lineStyle: { width: 1 + 3 * cand.top_share, color: c.accent, opacity: 0.6, type: "dashed", curveness: 0.15 } }));
       });
       layer.candidates.forEach((cand, ci) => {
         const id = `c:${layer.name}:${cand.name}`;
         nodes.push({ id, name: cand.name, x, y: 70 * ci, symbolSize: 18 + 40 * cand.top_share, value: cand.top_share,
           itemStyle: { color: effectColor(cand.effect, scale), borderColor: cand.best ? c.accent : "transparent", borderWidth: cand.best ? 4 : 0 },
-          label: { show: true, position: "bottom", color: c.text },
+          label: label({ position: "bottom" }),
           tip: `${layer.name}: ${cand.name}\nin ${(100 * cand.top_share).toFixed(0)}% of top trials, chosen ${cand.count}×\neffect on metric: ${cand.effect === null ? "n/a" : NA.fmt(cand.effect)}` });
-        layer.inputs.forEach((inp) => links.push({ source: `in:${layer.name}:${inp.name}`, target: id,
-          lineStyle: { width: 1 + 6 * inp.top_share, color: inp.best && cand.best ? c.accent : c.line, opacity: 0.9 } }));
+        inputs.forEach((inp) => links.push({ source: `in:${layer.name}:${inp.name}`, target: id,
+          lineStyle: { width: inp.fixed ? 1 : 1 + 6 * inp.top_share, color: !inp.fixed && inp.best && cand.best ? c.accent : inp.fixed ? c.muted : c.line, opacity: 0.9, type: inp.fixed ? "dashed" : "solid" } }));
       });
     });
     return { nodes, links };
@@ -45,7 +54,7 @@
       ? `${data.trials} trial(s) with a metric; top ${data.top_trials}; best trial ${data.best.trial_id} (${NA.fmt(data.best.value)}).`
       : "No finished trial with a metric yet.";
     data.blocks.forEach((block, bi) => {
-      const height = 90 + 70 * Math.max(1, ...block.layers.map((l) => Math.max(l.candidates.length, l.inputs.length)));
+      const height = 90 + 70 * Math.max(1, ...block.layers.map((l) => Math.max(l.candidates.length, l.inputs.length + (l.fixed_inputs || []).length)));
       const node = NA.el("div", { class: "chart", id: `arch-${bi}`, role: "img", "aria-label": `Block ${block.key}`, style: `height:${height}px` });
       container.append(NA.el("section", { class: "panel", style: "margin-bottom:1rem" }, NA.el("h2", { class: "mono small" }, block.key), node));
       const g = graph(block), chart = NA.chart(`arch-${bi}`);

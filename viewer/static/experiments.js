@@ -27,6 +27,14 @@
       NA.say(`deleted ${id}`);
     } catch (err) { NA.say(err.message, true); }
   }));
+  // Compare 2-5 experiments (e.g. the revisions of a watch session, or two tuners on one script).
+  const compare = document.getElementById("compare-experiments");
+  const picked = () => [...document.querySelectorAll("#experiments input.pick:checked")].map((b) => b.value);
+  document.querySelectorAll("#experiments input.pick").forEach((b) => b.addEventListener("change", () => {
+    const n = picked().length;
+    compare.disabled = n < 2 || n > 5;
+  }));
+  if (compare) compare.addEventListener("click", () => { location.href = `/compare?experiments=${picked().map(encodeURIComponent).join(",")}`; });
   NA.onKey((e) => {
     const visible = rows.filter((r) => !r.hidden && r.isConnected);
     if (!visible.length) return;

@@ -3,23 +3,30 @@
 (() => {
   const exp = encodeURIComponent(NA.expId);
   const best = NA.chart("chart-best");
-  let history = [];
+  let history = [], points = [], last = null;
 
+  // Best so far as a step line up to the last finished trial, drawn over every trial's metric.
   function drawBest() {
     const c = NA.colors();
+    const steps = history.map((h) => [...h]);
+    if (steps.length && last !== null && last > steps[steps.length - 1][0]) steps.push([last, steps[steps.length - 1][1], steps[steps.length - 1][2]]);
     best.setOption({
       ...NA.chartBase(),
-      grid: { left: 60, right: 20, top: 20, bottom: 40 },
-      tooltip: { ...NA.chartBase().tooltip, trigger: "axis",
-        formatter: (ps) => ps.map((p) => `trial #${NA.esc(p.value[0])} (${NA.esc(p.value[2])}): ${NA.esc(NA.fmt(p.value[1]))}`).join("<br>") },
-      xAxis: { type: "value", name: "trial", minInterval: 1, nameLocation: "middle", nameGap: 25, axisLine: { lineStyle: { color: c.muted } }, splitLine: { lineStyle: { color: c.line } } },
+      grid: { left: 60, right: 20, top: 36, bottom: 40 },
+      legend: { top: 0, textStyle: { color: c.muted }, data: ["best so far", "trial metric"] },
+      tooltip: { ...NA.chartBase().tooltip, trigger: "item",
+        formatter: (p) => `${NA.esc(p.seriesName)} · trial #${NA.esc(p.value[0])} (${NA.esc(p.value[2])}): ${NA.esc(NA.fmt(p.value[1]))}` },
+      xAxis: { type: "value", name: "trial", min: 0, max: last === null ? undefined : last, minInterval: 1, nameLocation: "middle", nameGap: 25, axisLine: { lineStyle: { color: c.muted } }, splitLine: { lineStyle: { color: c.line } } },
       yAxis: { type: "value", scale: true, axisLine: { lineStyle: { color: c.muted } }, splitLine: { lineStyle: { color: c.line } } },
-      series: [{ type: "line", step: "end", data: history, showSymbol: true, symbolSize: 5 }],
+      series: [
+        { name: "trial metric", type: "scatter", data: points, symbolSize: points.length > 2000 ? 2 : 4, large: points.length > 2000, itemStyle: { color: c.muted, opacity: 0.45 } },
+        { name: "best so far", type: "line", step: "end", data: steps, showSymbol: true, symbolSize: 5, lineStyle: { width: 2 }, itemStyle: { color: c.accent } },
+      ],
     }, true);
   }
   async function load() {
     const data = await NA.getJSON(`/api/experiments/${exp}/history`);
-    history = data.best_history;
+    history = data.best_history; points = data.points; last = data.last_finished;
     drawBest();
   }
   load().catch((err) => NA.say(err.message, true));
@@ -50,6 +57,6 @@
     const counts = document.getElementById("counts");
     counts.replaceChildren(...Object.entries(e.counts).filter(([, n]) => n).flatMap(([s, n], i) =>
       [i ? " · " : "", NA.el("span", { class: "s-" + s }, `${s.toLowerCase().replace(/_/g, " ")} ${n}`)]));
-    if (changes.trials.some((t) => t.final_default !== null)) load().catch(() => {});
+    if (changes.trials.length) load().catch(() => {});
   });
 })();

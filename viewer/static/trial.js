@@ -19,7 +19,10 @@
   async function loadTrial() {
     const t = await NA.getJSON(base);
     points = t.intermediates.map((i) => [i.seq, i.default]);
-    draw();
+    const box = document.getElementById("chart-trial"), shown = points.length > 0;
+    document.getElementById("no-intermediates").hidden = shown;
+    if (shown && box.hidden) { box.hidden = false; chart.resize(); }
+    if (shown) draw();
     return t;
   }
   async function loadLog(name, all) {
@@ -28,8 +31,13 @@
       const response = await fetch(`${base}/log/${name}` + (all ? "?tail=all" : "?tail=16384"));
       if (!response.ok) { const e = await response.json(); node.textContent = e.error; return; }
       const text = await response.text();
-      const cut = response.headers.get("X-Log-Truncated") === "1";
-      node.textContent = (cut ? `… (showing the end of ${response.headers.get("X-Log-Size")} bytes)\n` : "") + (text || "(empty)");
+      const cut = response.headers.get("X-Log-Truncated") === "1", size = Number(response.headers.get("X-Log-Size"));
+      // "Show all" is offered only when there is more to show; past the server's cap, the whole file is a download.
+      const button = document.querySelector(`button.show-all[data-log="${name}"]`);
+      button.hidden = !cut || all;
+      const head = cut ? `… (the end of ${size} bytes${all ? ": the whole file is too big to show here" : ""})\n` : "";
+      node.replaceChildren(head + (text || "(empty)"));
+      if (cut && all) node.prepend(NA.el("a", { href: `${base}/log/${name}?download=1`, class: "download" }, "Download the whole file"), "\n");
       node.scrollTop = node.scrollHeight;
     } catch (err) { node.textContent = err.message; }
   }

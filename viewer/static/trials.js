@@ -52,12 +52,21 @@
     if (kind === "metric") return "metric " + key;
     return { final: "metric", intermediates: "reports", seq: "#" }[col] || col;
   }
-  function value(row, col) {
+  // The raw value of a cell (numbers stay numbers, so a column can share one format).
+  function raw(row, col) {
     const i = col.indexOf(":"), kind = i > 0 ? col.slice(0, i) : col, key = col.slice(i + 1);
-    if (kind === "param") return NA.fmt(row.params[key]);
-    if (kind === "metric") return NA.fmt(row.final && typeof row.final === "object" ? row.final[key] : null);
+    if (kind === "param") return row.params[key];
+    if (kind === "metric") return row.final && typeof row.final === "object" ? row.final[key] : null;
+    if (col === "final") return row.final_default !== null ? row.final_default : row.last_intermediate;
+    return undefined;
+  }
+  let formats = {};
+  function value(row, col) {
+    const i = col.indexOf(":"), kind = i > 0 ? col.slice(0, i) : col;
+    const f = formats[col] || NA.fmt;
+    if (kind === "param" || kind === "metric") return f(raw(row, col));
     switch (col) {
-      case "final": return NA.fmt(row.final_default);
+      case "final": return f(raw(row, col));
       case "duration": return NA.fmtDuration(row.duration);
       case "started": return NA.fmtTime(row.started_at);
       case "ended": return NA.fmtTime(row.ended_at);
@@ -97,7 +106,12 @@
       let content = value(row, col);
       if (col === "id") content = NA.el("a", { class: "mono", href: `/experiments/${exp}/trials/${encodeURIComponent(row.id)}` }, row.id);
       else if (col === "status") content = NA.el("span", { class: "badge s-" + row.status, title: row.reason || row.message }, row.status);
-      tr.append(NA.el("td", { class: numeric(col) ? "num" : null }, content));
+      else if (col === "final" && row.final_default === null && row.last_intermediate !== null)
+        // No final metric (running, early-stopped, failed): the last reported value, marked as such.
+        content = NA.el("span", { class: "partial", title: `last of ${row.intermediate_count} intermediate result(s); no final metric` }, content, NA.el("span", { class: "muted small" }, " (last)"));
+      else if (col === "reason" && content) content = NA.el("span", { class: "reason", title: content }, content);
+      const cls = [numeric(col) ? "num" : null, col === "started" || col === "ended" || col === "duration" ? "nowrap" : null].filter(Boolean).join(" ");
+      tr.append(NA.el("td", { class: cls || null, "data-col": col }, content));
     }
     if (live) {
       const cell = NA.el("td");
@@ -113,13 +127,17 @@
   }
   function selection() {
     document.getElementById("selection").textContent = state.sel.size ? `${state.sel.size} selected` : "";
-    document.getElementById("compare").disabled = state.sel.size === 0;
+    const compare = document.getElementById("compare");
+    compare.disabled = state.sel.size < 2 || state.sel.size > 10;
+    compare.title = compare.disabled ? "Select 2 to 10 trials to compare them" : "";
+    document.getElementById("show-in-charts").disabled = state.sel.size === 0;
     document.getElementById("clear-selection").disabled = state.sel.size === 0;
     table.tBodies[0].querySelectorAll("tr").forEach((tr) => tr.classList.toggle("selected", state.sel.has(tr.dataset.id)));
     saveState();
   }
   function render(data) {
     rows = data.trials; total = data.total;
+    formats = Object.fromEntries(data.columns.map((col) => [col, NA.columnFormat(rows.map((r) => raw(r, col)))]));
     header(data.columns);
     const body = table.tBodies[0];
     if (!rows.length) body.replaceChildren(NA.el("tr", {}, NA.el("td", { colspan: data.columns.length + 2, class: "empty" }, "No trial matches.")));
@@ -174,19 +192,22 @@
   document.getElementById("prev").addEventListener("click", () => { state.page -= 1; load(); });
   document.getElementById("next").addEventListener("click", () => { state.page += 1; load(); });
   document.getElementById("clear-selection").addEventListener("click", () => { state.sel.clear(); table.querySelectorAll("tbody input").forEach((b) => { b.checked = false; }); selection(); });
-  document.getElementById("compare").addEventListener("click", () => { location.href = `/experiments/${exp}/charts?trials=${[...state.sel].join(",")}`; });
+  document.getElementById("show-in-charts").addEventListener("click", () => { location.href = `/experiments/${exp}/charts?trials=${[...state.sel].map(encodeURIComponent).join(",")}`; });
+  document.getElementById("compare").addEventListener("click", () => { location.href = `/experiments/${exp}/compare?trials=${[...state.sel].map(encodeURIComponent).join(",")}`; });
 
   NA.onKey((e) => {
     const trs = [...table.tBodies[0].querySelectorAll("tr[data-id]")];
     if (!trs.length) return;
     if (e.key === "j" || e.key === "k") {
       cursor = Math.max(0, Math.min(trs.length - 1, cursor + (e.key === "j" ? 1 : -1)));
-      trs.forEach((tr, i) => tr.classList.toggle("cursor", i === cursor));
-      trs[cursor].querySelector("input").focus();
+      trs.forEach((tr, i) => { tr.classList.toggle("cursor", i === cursor); tr.setAttribute("aria-current", i === cursor ? "true" : "false"); });
+      // The row takes the focus (not its checkbox), so the next key still reaches this handler.
+      trs[cursor].tabIndex = -1;
+      trs[cursor].focus();
     } else if (e.key === "Enter" && cursor >= 0) trs[cursor].querySelector("a").click();
     else if (e.key === "x" && cursor >= 0) trs[cursor].querySelector("input").click();
-    else if (e.key === "ArrowRight" && !document.getElementById("next").disabled) { state.page += 1; load(); }
-    else if (e.key === "ArrowLeft" && state.page > 1) { state.page -= 1; load(); }
+    else if (e.key === "ArrowRight" && !document.getElementById("next").disabled) { state.page += 1; cursor = -1; load(); }
+    else if (e.key === "ArrowLeft" && state.page > 1) { state.page -= 1; cursor = -1; load(); }
   });
 
   // Live: refetch the page only when a trial on it changed or trials were added.

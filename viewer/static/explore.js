@@ -1,0 +1,142 @@
+// Explore panels of the charts page: slice, contour (mean metric over two parameters), rank, the metric's
+// empirical distribution and a timeline of trials. They draw from the data charts.js fetched (the same
+// sampled trials), so they cost no extra request.
+"use strict";
+(() => {
+  const charts = { slice: NA.chart("chart-slice"), contour: NA.chart("chart-contour"), rank: NA.chart("chart-rank"),
+    edf: NA.chart("chart-edf"), timeline: NA.chart("chart-timeline") };
+  const sign = document.body.dataset.mode === "minimize" ? -1 : 1;
+  const url = new URL(location.href);
+  let data = null, marked = null;  // the trials brushed in the parallel chart or selected in the table
+
+  function axisStyle() {
+    const c = NA.colors();
+    return { axisLine: { lineStyle: { color: c.muted } }, splitLine: { lineStyle: { color: c.line } }, axisLabel: { color: c.muted } };
+  }
+  const categorical = (a) => a.type === "choice" || a.type === "mutable_layer" || a.values.some((v) => typeof v === "string");
+  function axisFor(a, name) {
+    if (categorical(a)) {
+      const cats = (a.options || []).map(String);
+      a.values.forEach((v) => { if (v !== null && !cats.includes(String(v))) cats.push(String(v)); });
+      return { type: "category", data: cats, name, nameLocation: "middle", nameGap: 28, ...axisStyle() };
+    }
+    return { type: a.log ? "log" : "value", scale: true, name, nameLocation: "middle", nameGap: 28, ...axisStyle() };
+  }
+  const cell = (a, v) => (v === null || v === undefined ? null : categorical(a) ? String(v) : v);
+  const withMetric = () => data.trials.value.map((v, i) => i).filter((i) => data.trials.value[i] !== null);
+
+  // A parameter picker kept in the URL (?slice=lr, ?cx=lr&cy=batch, ...).
+  function picker(id, param, fallback, draw) {
+    const select = document.getElementById(id);
+    const names = data.axes.map((a) => a.name);
+    select.replaceChildren(...data.axes.map((a) => NA.el("option", { value: a.name }, a.label || a.name)));
+    const wanted = url.searchParams.get(param);
+    select.value = names.includes(wanted) ? wanted : names[Math.min(fallback, names.length - 1)] || "";
+    select.onchange = () => { url.searchParams.set(param, select.value); history.replaceState(null, "", url); draw(); };
+    return () => data.axes.find((a) => a.name === select.value);
+  }
+  let sliceAxis, cx, cy, rx, ry;
+
+  function drawSlice() {
+    const a = sliceAxis(), c = NA.colors();
+    if (!a) return;
+    const pts = withMetric().map((i) => [cell(a, a.values[i]), data.trials.value[i], data.trials.id[i]]).filter((p) => p[0] !== null);
+    const series = [{ name: "trials", type: "scatter", data: marked ? pts.filter((p) => !marked.has(p[2])) : pts, symbolSize: 6,
+      itemStyle: { color: marked ? c.muted : c.accent, opacity: marked ? 0.4 : 0.7 } }];
+    if (marked) series.push({ name: "highlighted", type: "scatter", data: pts.filter((p) => marked.has(p[2])), symbolSize: 8, itemStyle: { color: c.bad } });
+    charts.slice.setOption({ ...NA.chartBase(), grid: { left: 60, right: 20, top: 20, bottom: 50 },
+      tooltip: { ...NA.chartBase().tooltip, trigger: "item", formatter: (p) => `${NA.esc(p.value[2])}: ${NA.esc(NA.fmt(p.value[0]))} → ${NA.esc(NA.fmt(p.value[1]))}` },
+      xAxis: axisFor(a, a.label || a.name), yAxis: { type: "value", scale: true, ...axisStyle() }, series }, true);
+  }
+
+  // Values of an axis as bins: categories as they are, numbers in up to 8 quantile bins (labelled by range).
+  function bins(a, idx) {
+    if (categorical(a)) {
+      const labels = axisFor(a).data;
+      return { labels, of: (i) => labels.indexOf(String(a.values[i])) };
+    }
+    const xs = idx.map((i) => a.values[i]).filter((v) => typeof v === "number").sort((p, q) => p - q);
+    const n = Math.min(8, new Set(xs).size);
+    if (!n) return { labels: [], of: () => -1 };
+    const edges = Array.from({ length: n - 1 }, (_, k) => xs[Math.floor(((k + 1) * xs.length) / n)]);
+    const short = (v) => (Math.abs(v) !== 0 && (Math.abs(v) < 1e-3 || Math.abs(v) >= 1e5) ? v.toExponential(1) : String(Number(v.toPrecision(3))));
+    const labels = Array.from({ length: n }, (_, k) => `≥ ${short(k ? edges[k - 1] : xs[0])}`);
+    return { labels, of: (i) => (typeof a.values[i] === "number" ? edges.filter((e) => a.values[i] >= e).length : -1) };
+  }
+  function drawContour() {
+    const a = cx(), b = cy(), c = NA.colors();
+    if (!a || !b) return;
+    const idx = withMetric(), bx = bins(a, idx), by = bins(b, idx), sums = {}, counts = {};
+    idx.forEach((i) => {
+      const x = bx.of(i), y = by.of(i);
+      if (x < 0 || y < 0) return;
+      const k = x + "," + y;
+      sums[k] = (sums[k] || 0) + data.trials.value[i]; counts[k] = (counts[k] || 0) + 1;
+    });
+    const cells = Object.keys(sums).map((k) => { const [x, y] = k.split(",").map(Number); return [x, y, sums[k] / counts[k], counts[k]]; });
+    const means = cells.map((q) => q[2]);
+    charts.contour.setOption({ ...NA.chartBase(), grid: { left: 80, right: 20, top: 20, bottom: 80 },
+      tooltip: { ...NA.chartBase().tooltip, trigger: "item", formatter: (p) => `${NA.esc(bx.labels[p.value[0]])} × ${NA.esc(by.labels[p.value[1]])}: mean ${NA.esc(NA.fmt(p.value[2]))} over ${NA.esc(p.value[3])} trial(s)` },
+      xAxis: { type: "category", data: bx.labels, name: a.label || a.name, nameLocation: "middle", nameGap: 28, ...axisStyle() },
+      yAxis: { type: "category", data: by.labels, name: b.label || b.name, nameLocation: "middle", nameGap: 60, ...axisStyle() },
+      visualMap: means.length ? { dimension: 2, min: Math.min(...means), max: Math.max(...means), calculable: true, orient: "horizontal", left: "center", bottom: 0,
+        textStyle: { color: c.muted }, formatter: (v) => NA.fmt(v), inRange: { color: sign < 0 ? ["#d1495b", "#f3d8a0", "#2457c5"] : ["#2457c5", "#f3d8a0", "#d1495b"] } } : undefined,
+      series: [{ type: "heatmap", data: cells, label: { show: false } }] }, true);
+  }
+  function drawRank() {
+    const a = rx(), b = ry(), c = NA.colors();
+    if (!a || !b) return;
+    const idx = withMetric().sort((i, j) => sign * (data.trials.value[j] - data.trials.value[i]));
+    const pts = idx.map((i, r) => [cell(a, a.values[i]), cell(b, b.values[i]), 1 - r / Math.max(1, idx.length - 1), data.trials.id[i], r + 1]).filter((p) => p[0] !== null && p[1] !== null);
+    charts.rank.setOption({ ...NA.chartBase(), grid: { left: 80, right: 20, top: 20, bottom: 80 },
+      tooltip: { ...NA.chartBase().tooltip, trigger: "item", formatter: (p) => `${NA.esc(p.value[3])}: rank ${NA.esc(p.value[4])} of ${idx.length}` },
+      xAxis: axisFor(a, a.label || a.name), yAxis: { ...axisFor(b, b.label || b.name), nameGap: 60 },
+      visualMap: { dimension: 2, min: 0, max: 1, orient: "horizontal", left: "center", bottom: 0, text: ["best", "worst"], textStyle: { color: c.muted },
+        inRange: { color: ["#c9d3e6", "#2457c5", "#d1495b"] } },
+      series: [{ type: "scatter", data: pts, symbolSize: 8 }] }, true);
+  }
+  function drawEdf() {
+    const c = NA.colors(), ys = withMetric().map((i) => data.trials.value[i]).sort((p, q) => sign * (q - p));
+    // Maximizing: the share of trials at least this good, from the best value down; minimizing, at most.
+    const pts = ys.map((v, k) => [v, (k + 1) / ys.length]);
+    charts.edf.setOption({ ...NA.chartBase(), grid: { left: 60, right: 20, top: 20, bottom: 45 },
+      tooltip: { ...NA.chartBase().tooltip, trigger: "axis", formatter: (ps) => ps.map((p) => `${NA.esc((100 * p.value[1]).toFixed(0))}% of trials ${sign < 0 ? "≤" : "≥"} ${NA.esc(NA.fmt(p.value[0]))}`).join("<br>") },
+      xAxis: { type: "value", scale: true, name: "metric", nameLocation: "middle", nameGap: 28, inverse: sign > 0, ...axisStyle() },
+      yAxis: { type: "value", min: 0, max: 1, ...axisStyle() },
+      series: [{ type: "line", step: "end", data: pts, showSymbol: false, lineStyle: { color: c.accent, width: 2 } }] }, true);
+  }
+  function drawTimeline() {
+    const c = NA.colors(), t = data.trials, now = Date.now() / 1000;
+    const color = { SUCCEEDED: c.ok, FAILED: c.bad, RUNNING: c.accent, EARLY_STOPPED: c.warn };
+    const rows = t.id.map((id, i) => [i, t.started[i], t.ended[i] === null ? now : t.ended[i], id, t.status[i], t.seq[i]]).filter((r) => r[1] !== null);
+    const origin = Math.min(...rows.map((r) => r[1]));
+    const bars = rows.map((r, k) => ({ value: [k, r[1] - origin, r[2] - origin, r[3], r[4], r[5]], itemStyle: { color: color[r[4]] || c.muted } }));
+    const node = document.getElementById("chart-timeline");
+    const height = Math.max(200, Math.min(900, 40 + bars.length * 6));
+    if (node.style.height !== height + "px") { node.style.height = height + "px"; charts.timeline.resize(); }
+    charts.timeline.setOption({ ...NA.chartBase(), grid: { left: 60, right: 20, top: 10, bottom: 40 },
+      tooltip: { ...NA.chartBase().tooltip, trigger: "item", formatter: (p) => `#${NA.esc(p.value[5])} ${NA.esc(p.value[3])} (${NA.esc(p.value[4])}): ${NA.esc(NA.fmtDuration(p.value[1]))} → ${NA.esc(NA.fmtDuration(p.value[2]))}` },
+      xAxis: { type: "value", name: "seconds since the first start", nameLocation: "middle", nameGap: 25, axisLabel: { color: c.muted, formatter: (v) => NA.fmtDuration(v) }, ...axisStyle() },
+      yAxis: { type: "value", inverse: true, min: 0, max: Math.max(1, bars.length), axisLabel: { show: false }, splitLine: { show: false } },
+      series: [{ type: "custom", data: bars, encode: { x: [1, 2], y: 0 }, renderItem: (params, api) => {
+        const a = api.coord([api.value(1), api.value(0)]), b = api.coord([api.value(2), api.value(0)]);
+        const h = Math.max(2, api.size([0, 1])[1] * 0.8);
+        return { type: "rect", shape: { x: a[0], y: a[1] - h / 2, width: Math.max(1, b[0] - a[0]), height: h }, style: api.style() };
+      } }] }, true);
+  }
+  function drawAll() { if (data) { drawSlice(); drawContour(); drawRank(); drawEdf(); drawTimeline(); } }
+  document.addEventListener("na-charts", (e) => {
+    const first = data === null;
+    data = e.detail.data;
+    marked = e.detail.marked;
+    if (first) {
+      sliceAxis = picker("slice-param", "slice", 0, drawSlice);
+      cx = picker("contour-x", "cx", 0, drawContour); cy = picker("contour-y", "cy", 1, drawContour);
+      rx = picker("rank-x", "rx", 0, drawRank); ry = picker("rank-y", "ry", 1, drawRank);
+    }
+    drawAll();
+  });
+  document.addEventListener("na-marked", (e) => { marked = e.detail; if (data) drawSlice(); });
+  NA.onTheme(drawAll);
+  charts.timeline.on("click", (p) => { location.href = `/experiments/${encodeURIComponent(NA.expId)}/trials/${encodeURIComponent(p.value[3])}`; });
+})();
