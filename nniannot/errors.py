@@ -119,3 +119,7 @@ class ConfigFileError(ConfigError):
 
 class TrialNotFound(StoreError):
     """No trial of the experiment matches the id, prefix or number given."""
+
+
+class ArchiveError(NniAnnotError):
+    """An experiment archive cannot be written or loaded (newer format, unsafe member, corrupt, id taken)."""
