@@ -123,3 +123,7 @@ class TrialNotFound(StoreError):
 
 class ArchiveError(NniAnnotError):
     """An experiment archive cannot be written or loaded (newer format, unsafe member, corrupt, id taken)."""
+
+
+class MigrationError(NniAnnotError):
+    """A script given to ``nni-annot migrate`` cannot be read as Python (the message is located)."""
