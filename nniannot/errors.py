@@ -124,3 +124,11 @@ class ConfigFileError(ConfigError):
 
 class TrialNotFound(StoreError):
     """No trial of the experiment matches the id, prefix or number given."""
+
+
+class ArchiveError(NniAnnotError):
+    """An experiment archive cannot be written or loaded (newer format, unsafe member, corrupt, id taken)."""
+
+
+class MigrationError(NniAnnotError):
+    """A script given to ``nni-annot migrate`` cannot be read as Python (the message is located)."""

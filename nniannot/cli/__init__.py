@@ -2,7 +2,7 @@
 
 One click group; each part of nni-annot contributes its commands from a module of this package
 (``transform``: ss_gen, expand; ``runs``: run, trial, resume, rerun-failed; ``manage``: list, show, export,
-import, stop, delete; ``view``; ``watch``); ``common`` holds what they share. Command modules import click
+import, stop, delete; ``archive``: save, load; ``view``; ``watch``); ``common`` holds what they share. Command modules import click
 only; they import transformer/runner/viewer inside the command functions so that ``--help`` and every
 command start fast. Errors derived from :class:`~nniannot.errors.NniAnnotError` become a message on
 stderr and an exit code, never a traceback.
@@ -19,7 +19,7 @@ import click
 from nniannot import __version__
 from nniannot.errors import AnnotationError, NniAnnotError
 
-COMMAND_MODULES = ("transform", "runs", "manage", "view", "watch")
+COMMAND_MODULES = ("transform", "runs", "manage", "archive", "view", "watch")
 
 
 class ErrorReportingGroup(click.Group):

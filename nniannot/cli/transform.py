@@ -1,4 +1,4 @@
-"""``nni-annot ss_gen`` (alias ``ss-gen``) and ``nni-annot expand``."""
+"""``nni-annot ss_gen`` (alias ``ss-gen``), ``nni-annot expand`` and ``nni-annot migrate``."""
 
 from __future__ import annotations
 
@@ -137,9 +137,63 @@ def _expand_all(file: str, code_dir: str | None, output_dir: str) -> None:
     click.echo(f"wrote {len(project.files)} file(s) to {output_dir}", err=True)
 
 
+@click.command(
+    "migrate",
+    epilog="""\b
+Examples:
+    nni-annot migrate train.py --search-space search_space.json               # print the annotated script
+    nni-annot migrate train.py --search-space search_space.json -o annotated.py
+""",
+)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--search-space",
+    "space_file",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="The NNI search-space JSON the script was tuned with.",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the annotated script here.")
+def migrate(file: str, space_file: str, output: str | None) -> None:
+    """Turn an NNI plain-API script into an annotated one (what it cannot convert is listed)."""
+    from nniannot.errors import SearchSpaceError
+    from nniannot.transformer.codemods.migrate import migrate_source
+
+    text = _read_text(file)
+    try:
+        space = json.loads(_read_text(space_file))
+    except ValueError as exc:
+        raise SearchSpaceError(f"{space_file}: not valid JSON ({exc}); nothing written") from None
+    if not isinstance(space, dict) or not space:
+        raise SearchSpaceError(f"{space_file}: a search space is a non-empty JSON object; nothing written")
+    result = migrate_source(text, space, file)
+    for line in result.skipped:
+        click.echo(f"{line}", err=True)
+    renamed = {k: v for k, v in result.names.items() if k != v}
+    for key, var in renamed.items():
+        click.echo(f"note: search-space key {key!r} is the variable {var}", err=True)
+    if output is None:
+        click.echo(result.code, nl=False)
+        return
+    _write_text(output, result.code, [Path(file), Path(space_file)])
+    click.echo(
+        f"wrote {output} ({len(result.names)} parameter(s), {len(result.skipped)} left as they were)",
+        err=True,
+    )
+
+
+def _read_text(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise click.ClickException(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
+
+
 def register(group: click.Group) -> None:
     group.add_command(ss_gen)
     alias = copy.copy(ss_gen)  # `ss-gen` works, but only `ss_gen` is listed in --help
     alias.hidden = True
     group.add_command(alias, name="ss-gen")
     group.add_command(expand)
+    group.add_command(migrate)
