@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -136,3 +137,31 @@ def test_a_trial_runs_the_chosen_operation_and_inputs(cli, tmp_path):
         op, pick = trial["params"]["LayerChoice1"], trial["params"]["InputChoice2"]
         expected = 10.0 * op["_idx"] + sum(2**i for i in pick["_idx"])
         assert trial["final"] == expected
+
+
+def test_ss_gen_trial_command_writes_the_space_nni_wrote(cli, tmp_path):
+    needs_torch()
+    cli("ss_gen", "--trial_command", "python3 mnist.py", "--trial_dir", str(EXAMPLE), "-o", "out.json")
+    assert json.loads((tmp_path / "out.json").read_text()) == EXPECTED_SPACE
+    (tmp_path / "arch.py").write_text(ARCH)
+    cli("ss_gen", "-t", "python3 arch.py")  # NNI's default file, in the trial dir
+    assert set(json.loads((tmp_path / "nni_auto_gen_search_space.json").read_text())) == {
+        "LayerChoice1",
+        "InputChoice2",
+    }
+
+
+@pytest.mark.parametrize(
+    ("script", "message"),
+    [
+        ("import sys\nsys.stderr.write('bad data path\\n')\nsys.exit(2)\n", "exited 2.*bad data path"),
+        ("print('no model here')\n", "without writing a search space"),
+        ("import time\ntime.sleep(60)\n", "within 1s"),
+    ],
+)
+def test_ss_gen_trial_command_errors_and_writes_nothing(cli, tmp_path, script, message):
+    (tmp_path / "t.py").write_text(script)
+    done = cli("ss_gen", "--trial-command", "python3 t.py", "--timeout", "1", check=False)
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert re.search(message, done.stderr, re.S), done.stderr
+    assert not (tmp_path / "nni_auto_gen_search_space.json").exists()
