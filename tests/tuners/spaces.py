@@ -62,8 +62,10 @@ SMALL_DISCRETE: dict[str, Any] = {
 }
 
 MULTI_FIDELITY = ("hyperband", "bohb")
-# every tuner that proposes from the space (batch replays a given list)
-SEARCHING = sorted(n for n in TUNERS if n != "batch")
+# tuners that, as in NNI, search only spaces of choices (tests/tuners/test_ppo.py checks them)
+CHOICES_ONLY = ("ppo",)
+# every tuner that proposes from any space (batch replays a given list)
+SEARCHING = sorted(n for n in TUNERS if n != "batch" and n not in CHOICES_ONLY)
 
 
 def build(name: str, space: dict[str, Any], seed: int | None = 0, **kw: Any):
