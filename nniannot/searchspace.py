@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from itertools import combinations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from nniannot.errors import SearchSpaceError
@@ -24,7 +25,9 @@ if TYPE_CHECKING:
 __all__ = [
     "NUMERIC_ARGUMENTS",
     "Choice",
+    "InputChoice",
     "Layer",
+    "LayerChoice",
     "LogNormal",
     "LogUniform",
     "MutableLayer",
@@ -313,6 +316,85 @@ class MutableLayer(Param):
 
 
 @dataclass(frozen=True)
+class LayerChoice(Param):
+    """One of a module's candidate operations (NNI's classic-NAS ``layer_choice``).
+
+    Its value is NNI's ``{"_value": name, "_idx": index}``.
+    """
+
+    candidates: tuple[str, ...] = ()
+    type_name: ClassVar[str] = "layer_choice"
+
+    def _json_value(self) -> Any:
+        return list(self.candidates)
+
+    def values(self) -> list[dict[str, Any]]:
+        """Every allowed value, in candidate order."""
+        return [{"_value": c, "_idx": i} for i, c in enumerate(self.candidates)]
+
+    def contains(self, value: Any) -> bool:
+        if not isinstance(value, Mapping) or set(value) != {"_value", "_idx"}:
+            return False
+        i = value["_idx"]
+        if not isinstance(i, int) or isinstance(i, bool) or not 0 <= i < len(self.candidates):
+            return False
+        return value["_value"] == self.candidates[i]
+
+    def sample(self, rng: random.Random) -> dict[str, Any]:
+        i = rng.randrange(len(self.candidates))
+        return {"_value": self.candidates[i], "_idx": i}
+
+
+@dataclass(frozen=True)
+class InputChoice(Param):
+    """``n_chosen`` of a module's candidate inputs (NNI's classic-NAS ``input_choice``).
+
+    Its value is NNI's ``{"_value": [names], "_idx": [indices]}`` with distinct indices. When
+    ``n_chosen`` is None any number of inputs may be chosen, as NNI allows.
+    """
+
+    candidates: tuple[str, ...] = ()
+    n_chosen: int | None = 1
+    type_name: ClassVar[str] = "input_choice"
+
+    def _json_value(self) -> Any:
+        return {"candidates": list(self.candidates), "n_chosen": self.n_chosen}
+
+    def counts(self) -> range:
+        """The allowed numbers of chosen inputs."""
+        n = len(self.candidates)
+        return range(n + 1) if self.n_chosen is None else range(self.n_chosen, self.n_chosen + 1)
+
+    def values(self) -> list[dict[str, Any]]:
+        """Every allowed value (indices ascending), smallest subsets first."""
+        n = len(self.candidates)
+        return [
+            {"_value": [self.candidates[i] for i in idx], "_idx": list(idx)}
+            for k in self.counts()
+            for idx in combinations(range(n), k)
+        ]
+
+    def contains(self, value: Any) -> bool:
+        if not isinstance(value, Mapping) or set(value) != {"_value", "_idx"}:
+            return False
+        idx, names = value["_idx"], value["_value"]
+        if not isinstance(idx, list) or not isinstance(names, list) or len(idx) != len(names):
+            return False
+        n = len(self.candidates)
+        if any(not isinstance(i, int) or isinstance(i, bool) or not 0 <= i < n for i in idx):
+            return False
+        if len(set(idx)) != len(idx) or len(idx) not in self.counts():
+            return False
+        return all(names[j] == self.candidates[i] for j, i in enumerate(idx))
+
+    def sample(self, rng: random.Random) -> dict[str, Any]:
+        counts = self.counts()
+        k = counts[rng.randrange(len(counts))]
+        idx = sorted(rng.sample(range(len(self.candidates)), k))
+        return {"_value": [self.candidates[i] for i in idx], "_idx": idx}
+
+
+@dataclass(frozen=True)
 class SearchSpace:
     """An ordered, validated search space. Iterating gives the specs in source order."""
 
@@ -376,7 +458,7 @@ class SearchSpace:
 _BOUNDED = {"uniform": Uniform, "quniform": QUniform, "loguniform": LogUniform, "qloguniform": QLogUniform}
 _GAUSSIAN = {"normal": Normal, "qnormal": QNormal, "lognormal": LogNormal, "qlognormal": QLogNormal}
 _NUMERIC: dict[str, type[Param]] = {**_BOUNDED, **_GAUSSIAN}
-TYPES = ("choice", "randint", *_BOUNDED, *_GAUSSIAN, "mutable_layer")
+TYPES = ("choice", "randint", *_BOUNDED, *_GAUSSIAN, "mutable_layer", "layer_choice", "input_choice")
 
 
 def parse_param(key: str, spec: Any) -> Param:
@@ -402,6 +484,10 @@ def parse_param(key: str, spec: Any) -> Param:
         return _NUMERIC[type_](key, nums[0], nums[1], q)  # type: ignore[call-arg]
     if type_ == "mutable_layer":
         return _parse_mutable(key, value)
+    if type_ == "layer_choice":
+        return _parse_layer_choice(key, value)
+    if type_ == "input_choice":
+        return _parse_input_choice(key, value)
     raise SearchSpaceError(
         f"search space key {key!r}: unknown `_type` {type_!r}; known types: {', '.join(TYPES)}"
     )
@@ -429,6 +515,45 @@ def _parse_choice(key: str, value: Any) -> Choice:
         else:
             options.append(option)
     return Choice(key, tuple(options))
+
+
+def _parse_layer_choice(key: str, value: Any) -> LayerChoice:
+    if (
+        not isinstance(value, (list, tuple))
+        or not value
+        or not all(isinstance(v, str) for v in value)
+        or len(set(value)) != len(value)
+    ):
+        raise SearchSpaceError(
+            f"search space key {key!r}: `layer_choice` needs a non-empty list of distinct candidate names, "
+            f"got {value!r}"
+        )
+    return LayerChoice(key, tuple(value))
+
+
+def _parse_input_choice(key: str, value: Any) -> InputChoice:
+    if not isinstance(value, Mapping) or "candidates" not in value or set(value) - {"candidates", "n_chosen"}:
+        raise SearchSpaceError(
+            f'search space key {key!r}: `input_choice` needs {{"candidates": [...], "n_chosen": k}}, '
+            f"got {value!r}"
+        )
+    candidates = value["candidates"]
+    if (
+        not isinstance(candidates, (list, tuple))
+        or not candidates
+        or not all(isinstance(c, str) for c in candidates)
+    ):
+        raise SearchSpaceError(
+            f"search space key {key!r}: `input_choice` candidates must be a non-empty list of strings, "
+            f"got {candidates!r}"
+        )
+    n = value.get("n_chosen")
+    if n is not None and (not isinstance(n, int) or isinstance(n, bool) or not 0 <= n <= len(candidates)):
+        raise SearchSpaceError(
+            f"search space key {key!r}: `input_choice` n_chosen must be null or an integer from 0 to "
+            f"{len(candidates)} (the number of candidates), got {n!r}"
+        )
+    return InputChoice(key, tuple(candidates), n)
 
 
 def _str_list(key: str, layer: str, field_name: str, value: Any) -> tuple[str, ...]:

@@ -40,23 +40,65 @@ def _write_text(path: str, text: str, protected: list[Path]) -> None:
 Examples:
     nni-annot ss_gen train.py                       # print the search space
     nni-annot ss_gen train.py -o search_space.json  # write it
+    nni-annot ss_gen --trial-command "python3 mnist.py"  # classic NAS: the space the model declares
 """,
 )
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False))
 @click.option(
     "-o", "--output", type=click.Path(dir_okay=False), help="Write the JSON here instead of stdout."
+)
+@click.option(
+    "-t",
+    "--trial-command",
+    "--trial_command",
+    "trial_command",
+    help="Run this command once in a dry mode (NNI_GEN_SEARCH_SPACE set) and write the space its "
+    "classic-NAS model declares (default file: nni_auto_gen_search_space.json in the trial dir).",
+)
+@click.option(
+    "-d",
+    "--trial-dir",
+    "--trial_dir",
+    "trial_dir",
+    default=".",
+    show_default=True,
+    type=click.Path(exists=True, file_okay=False),
+    help="Where --trial-command runs.",
+)
+@click.option(
+    "--timeout", default=600.0, show_default=True, type=float, help="Seconds --trial-command may take."
 )
 @click.option(
     "--code-dir",
     type=click.Path(exists=True, file_okay=False),
     help="Project root for imports and module names (default: the script's folder).",
 )
-def ss_gen(file: str, output: str | None, code_dir: str | None) -> None:
+def ss_gen(
+    file: str | None,
+    output: str | None,
+    code_dir: str | None,
+    trial_command: str | None,
+    trial_dir: str,
+    timeout: float,
+) -> None:
     """Generate the NNI search space of FILE and the project modules it imports.
 
     Keys are `<module>/<name>/<sampler>`, in source order; errors are reported compiler-style, all of
-    them, and nothing is written.
+    them, and nothing is written. With --trial-command, the space comes from running the command once
+    as NNI's `nnictl ss_gen` does.
     """
+    if trial_command is not None:
+        if file is not None:
+            raise click.UsageError("give either FILE or --trial-command, not both")
+        from nniannot.cli.trial_space import generate_from_command
+
+        target = output or os.path.join(trial_dir, "nni_auto_gen_search_space.json")
+        space = generate_from_command(trial_command, trial_dir, timeout)
+        _write_text(target, json.dumps(space, indent=2) + "\n", [])
+        click.echo(f"wrote {len(space)} parameter(s) to {target}", err=True)
+        return
+    if file is None:
+        raise click.UsageError("give a FILE or --trial-command")
     from nniannot.transformer.project import collect
 
     project = collect(file, code_dir)

@@ -37,6 +37,7 @@ TUNERS: dict[str, tuple[str, str, tuple[str, ...]]] = {
         "HyperbandTuner",
         ("hyperbandtuner", "hyperbandadvisor"),
     ),
+    "ppo": ("nniannot.runner.tuners.ppo", "PpoTuner", ("ppotuner",)),
     "bohb": ("nniannot.runner.tuners.hyperband", "BohbTuner", ("bohbtuner", "bohbadvisor")),
 }
 

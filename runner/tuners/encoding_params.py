@@ -13,7 +13,9 @@ import numpy as np
 from nniannot.runner.tuners.dims import Codecs, Dim, DimBuilder, ParamCodec, decode_codecs, encode_codecs
 from nniannot.searchspace import (
     Choice,
+    InputChoice,
     Layer,
+    LayerChoice,
     LogNormal,
     MutableLayer,
     Nested,
@@ -275,6 +277,36 @@ class MutableCodec:
                 codec.encode(value.get(name), u)
 
 
+class ListCodec:
+    """A parameter with a finite list of allowed values (``layer_choice``, ``input_choice``) as one
+    categorical over that list; an input choice of k from c is a categorical over the C(c, k) subsets."""
+
+    def __init__(
+        self, param: LayerChoice | InputChoice, enc: DimBuilder, parent: int, option: int, name: str
+    ) -> None:
+        self.values = param.values()
+        self.index = -1
+        if len(self.values) > 1:
+            self.index = enc.add_dim(Dim(name, "cat", size=len(self.values), parent=parent, option=option))
+
+    def decode(self, u: np.ndarray) -> Any:
+        if self.index < 0:
+            return self.values[0]
+        x = float(u[self.index])
+        i = 0 if math.isnan(x) else int(min(max(round(x), 0), len(self.values) - 1))
+        return self.values[i]
+
+    def encode(self, value: Any, u: np.ndarray) -> None:
+        if self.index < 0 or not isinstance(value, Mapping):
+            return
+        idx = value.get("_idx")
+        key = sorted(idx) if isinstance(idx, list) else idx
+        for i, v in enumerate(self.values):
+            if v["_idx"] == key:
+                u[self.index] = i
+                return
+
+
 def codec_for(param: Param, enc: DimBuilder, parent: int, option: int, name: str) -> ParamCodec:
     """The codec of one parameter, adding its dimensions to ``enc``."""
     if isinstance(param, Choice):
@@ -283,6 +315,8 @@ def codec_for(param: Param, enc: DimBuilder, parent: int, option: int, name: str
         return ChoiceCodec(param, enc, parent, option, name)
     if isinstance(param, MutableLayer):
         return MutableCodec(param, enc, parent, option, name)
+    if isinstance(param, (LayerChoice, InputChoice)):
+        return ListCodec(param, enc, parent, option, name)
     if isinstance(param, RandInt) and param.high - param.low == 1:
         return ConstCodec(param.low)
     return NumCodec(param, enc, parent, option, name)

@@ -12,7 +12,16 @@ import numpy as np
 
 from nniannot.runner.tuners.encoding import Encoding
 from nniannot.runner.tuners.encoding_params import MAX_LEVELS, NumCodec
-from nniannot.searchspace import Choice, MutableLayer, Nested, Param, RandInt, SearchSpace
+from nniannot.searchspace import (
+    Choice,
+    InputChoice,
+    LayerChoice,
+    MutableLayer,
+    Nested,
+    Param,
+    RandInt,
+    SearchSpace,
+)
 
 __all__ = ["config_key", "enumerate_space", "space_size"]
 
@@ -53,6 +62,8 @@ def _param_size(param: Param) -> int | None:
                 return None
             total += sub
         return total
+    if isinstance(param, (LayerChoice, InputChoice)):
+        return len(param.values())
     if isinstance(param, MutableLayer):
         return math.prod(_layer_size(layer) for layer in param.layers)
     if isinstance(param, RandInt):
@@ -89,6 +100,8 @@ def _param_values(param: Param, level: int) -> list[Any]:
             else:
                 out.append(opt)
         return out
+    if isinstance(param, (LayerChoice, InputChoice)):
+        return param.values()
     if isinstance(param, MutableLayer):
         per_layer = []
         for layer in param.layers:

@@ -219,3 +219,35 @@ def test_quantize_stays_on_the_grid(x: float, q: float) -> None:
 
     exact = round(x / q) * q
     assert abs(quantize(x, q) - exact) <= 1e-12 * max(1.0, abs(exact))
+
+
+def test_layer_and_input_choice_round_trip_and_check_nni_values():
+    import random as _random
+
+    from nniannot.errors import SearchSpaceError as _Err
+    from nniannot.searchspace import SearchSpace as _Space
+
+    raw = {
+        "LayerChoice1": {"_type": "layer_choice", "_value": ["conv3x3", "conv5x5"]},
+        "InputChoice2": {"_type": "input_choice", "_value": {"candidates": ["a", "b", "c"], "n_chosen": 2}},
+    }
+    space = _Space.from_json(raw)
+    assert space.to_json() == raw
+    assert space.contains(
+        {
+            "LayerChoice1": {"_value": "conv5x5", "_idx": 1},
+            "InputChoice2": {"_value": ["c", "a"], "_idx": [2, 0]},
+        }
+    )
+    assert not space.contains(
+        {"LayerChoice1": {"_value": "conv3x3", "_idx": 1}, "InputChoice2": {"_value": ["a"], "_idx": [0]}}
+    )
+    rng = _random.Random(0)
+    assert all(space.contains(space.sample(rng)) for _ in range(50))
+    assert len(space["InputChoice2"].values()) == 3
+    with pytest.raises(_Err, match=r"InputChoice2.*n_chosen"):
+        _Space.from_json(
+            {"InputChoice2": {"_type": "input_choice", "_value": {"candidates": ["a"], "n_chosen": 3}}}
+        )
+    with pytest.raises(_Err, match=r"LayerChoice1.*distinct"):
+        _Space.from_json({"LayerChoice1": {"_type": "layer_choice", "_value": ["a", "a"]}})

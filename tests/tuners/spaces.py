@@ -31,6 +31,9 @@ EVERY_TYPE: dict[str, Any] = {
     "qn": {"_type": "qnormal", "_value": [5, 3, 1]},
     "ln": {"_type": "lognormal", "_value": [0, 1]},
     "qln": {"_type": "qlognormal", "_value": [1, 1, 2]},
+    "op": {"_type": "layer_choice", "_value": ["conv3x3", "conv5x5", "pool"]},
+    "skip": {"_type": "input_choice", "_value": {"candidates": ["x0", "x1", "x2", "x3"], "n_chosen": 2}},
+    "any": {"_type": "input_choice", "_value": {"candidates": ["", ""], "n_chosen": None}},
     "block": {
         "_type": "mutable_layer",
         "_value": {
@@ -59,8 +62,10 @@ SMALL_DISCRETE: dict[str, Any] = {
 }
 
 MULTI_FIDELITY = ("hyperband", "bohb")
-# every tuner that proposes from the space (batch replays a given list)
-SEARCHING = sorted(n for n in TUNERS if n != "batch")
+# tuners that, as in NNI, search only spaces of choices (tests/tuners/test_ppo.py checks them)
+CHOICES_ONLY = ("ppo",)
+# every tuner that proposes from any space (batch replays a given list)
+SEARCHING = sorted(n for n in TUNERS if n != "batch" and n not in CHOICES_ONLY)
 
 
 def build(name: str, space: dict[str, Any], seed: int | None = 0, **kw: Any):

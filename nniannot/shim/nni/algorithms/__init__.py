@@ -1,0 +1,1 @@
+"""``nni.algorithms``: the algorithms a trial imports."""

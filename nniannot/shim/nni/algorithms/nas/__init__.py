@@ -1,0 +1,1 @@
+"""``nni.algorithms.nas``."""

@@ -1,0 +1,1 @@
+"""``nni.nas.pytorch``: mutables and the classic-NAS mutator."""
