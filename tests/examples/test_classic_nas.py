@@ -48,19 +48,17 @@ def test_the_example_dumps_the_space_nni_writes_and_exits(tmp_path):
     assert json.loads((EXAMPLE / "nni_auto_gen_search_space.json").read_text()) == EXPECTED_SPACE
 
 
-def test_the_example_runs_with_its_v1_config(cli):
+@pytest.mark.parametrize(
+    ("config", "tuner"),
+    [("config_ppo.yml", "ppo"), ("config_random_search.yml", "random_nas_tuner.py:RandomNASTuner")],
+)
+def test_the_example_runs_with_its_v1_configs(cli, config, tuner):
+    """NNI's two configs of the example: the built-in PPO tuner and NNI's own custom random NAS tuner."""
     needs_torch()
-    cli(
-        "run",
-        "--config",
-        str(EXAMPLE / "config_ppo.yml"),
-        "--max-trials",
-        "3",
-        "--plain",
-    )
+    cli("run", "--config", str(EXAMPLE / config), "--max-trials", "3", "--plain")
     doc = cli.show()
     assert_all_succeeded(doc, 3)
-    assert doc["search_space"] == EXPECTED_SPACE and doc["tuner"].lower().startswith("ppo")
+    assert doc["search_space"] == EXPECTED_SPACE and tuner.lower() in doc["tuner"].lower()
     space_keys = set(EXPECTED_SPACE)
     for trial in doc["trials"]:
         assert set(trial["params"]) == space_keys
