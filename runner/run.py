@@ -143,7 +143,8 @@ def run_experiment(
     cfg = session.config
     tuner = make_tuner(
         cfg.tuner or default_tuner(), session.launch.parsed_space, optimize_mode=cfg.optimize_mode,
-        seed=cfg.seed, **cfg.tuner_args,
+        seed=cfg.seed, context={"experiment_dir": session.home.experiment_dir(session.exp_id)},
+        **cfg.tuner_args,
     )  # fmt: skip
     assessor = (
         make_assessor(cfg.assessor, optimize_mode=cfg.optimize_mode, **cfg.assessor_args)

@@ -49,6 +49,14 @@ class Tuner(ABC):
     def observe(self, trial_id: str, params: dict[str, Any], value: float) -> None:
         """Learn the final ``value`` of a trial (NaN/inf: no usable result)."""
 
+    def ready(self) -> bool:
+        """False while the tuner waits for running trials before it suggests more (PBT between generations).
+
+        The runner then asks again when a trial ends. With no trial running it calls :meth:`suggest`
+        anyway, and the tuner must go on without the results it waited for.
+        """
+        return True
+
     def loss(self, value: float) -> float:
         """``value`` turned into a loss to minimise; non-finite values become +inf."""
         if value is None or not math.isfinite(value):
