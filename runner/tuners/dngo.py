@@ -72,7 +72,7 @@ class FeatureNet:
 class BayesianLinearRegression:
     """``y = w·phi + noise``, ``w ~ N(0, 1/alpha)``, noise precision ``beta``; both by evidence maximisation."""
 
-    def __init__(self, Phi: np.ndarray, y: np.ndarray, iterations: int = 30) -> None:
+    def __init__(self, Phi: np.ndarray, y: np.ndarray, iterations: int = 30, max_beta: float = 1e6) -> None:
         n, k = Phi.shape
         gram = Phi.T @ Phi
         eig = np.clip(np.linalg.eigvalsh(gram), 0.0, None)
@@ -84,7 +84,7 @@ class BayesianLinearRegression:
             gamma = float(np.sum(lam / (alpha + lam)))
             alpha = min(max(gamma / max(float(mean @ mean), 1e-12), 1e-6), 1e6)
             resid = float(np.sum((y - Phi @ mean) ** 2))
-            beta = min(max((n - gamma) / max(resid, 1e-12), 1e-6), MAX_BETA)
+            beta = min(max((n - gamma) / max(resid, 1e-12), 1e-6), max_beta)
         self.A_inv = np.linalg.inv(alpha * np.eye(k) + beta * gram)
         self.mean = beta * self.A_inv @ Phi.T @ y
         self.beta = beta
@@ -161,7 +161,7 @@ class DngoTuner(EncodedTuner):
             phi = net.features(self._inputs(U))
             return np.hstack([phi, np.ones((len(phi), 1))])
 
-        blr = BayesianLinearRegression(basis(self.X), z)
+        blr = BayesianLinearRegression(basis(self.X), z, max_beta=MAX_BETA)
         best = float(z.min())
 
         def score(U: np.ndarray) -> np.ndarray:
