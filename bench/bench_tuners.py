@@ -28,7 +28,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 SHARED = Path(os.environ.get("NNIANNOT_SHARED", HERE.parent.parent / "shared")) / "bench"
-OURS = ("tpe", "gp", "anneal", "evolution", "random")
+OURS = ("tpe", "gp", "anneal", "evolution", "smac", "metis", "dngo", "pbt", "random")
 EXTERNAL = ("optuna_tpe", "optuna_random", "hyperopt_anneal", "hyperopt_tpe")
 
 

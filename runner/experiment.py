@@ -316,6 +316,8 @@ class ExperimentLoop:
             elif self.extra:
                 trial = self._new_trial(self.extra.popleft())
             else:
+                if self.live and not self.tuner.ready():
+                    return  # asked again when a trial ends
                 trial_id = self._fresh_id()
                 params = self._suggest(trial_id)
                 if params is None:

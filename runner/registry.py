@@ -13,19 +13,25 @@ from nniannot.errors import TunerError
 Registry = Mapping[str, tuple[str, str, tuple[str, ...]]]
 
 
-def _fold(name: str) -> str:
+def fold_name(name: str) -> str:
+    """``name`` as the registries compare it: lower case, without ``_`` and ``-``."""
     return name.lower().replace("_", "").replace("-", "")
 
 
 def resolve(registry: Registry, name: str, kind: str) -> type:
     """The class registered under ``name`` or one of its aliases; TunerError listing the known names."""
-    wanted = _fold(name)
+    wanted = fold_name(name)
     for canonical, (module_name, cls_name, aliases) in registry.items():
-        if wanted == _fold(canonical) or wanted in (_fold(a) for a in aliases):
+        if wanted == fold_name(canonical) or wanted in (fold_name(a) for a in aliases):
             return getattr(importlib.import_module(module_name), cls_name)
+    known = [
+        f"{canonical} ({', '.join(aliases)})" if aliases else canonical
+        for canonical, (_, _, aliases) in sorted(registry.items())
+    ]
     raise TunerError(
-        f"unknown {kind} {name!r}; known {kind}s: {', '.join(sorted(registry)) or 'none'}"
-        f" (or a class of your own: path/to/file.py:ClassName, module:ClassName)"
+        f"unknown {kind} {name!r}; known {kind}s: {', '.join(known) or 'none'} "
+        "(other spellings in brackets; case, '_' and '-' do not matter)"
+        " (or a class of your own: path/to/file.py:ClassName, module:ClassName)"
     )
 
 

@@ -10,6 +10,7 @@ import dataclasses
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from nniannot.errors import ConfigError, TunerError
 from nniannot.runner.assessors import Assessor, make_assessor
@@ -84,8 +85,12 @@ def _check_algorithms(cfg: ExperimentConfig, space: SearchSpace) -> None:
         make_assessor(cfg.assessor, optimize_mode=cfg.optimize_mode, **cfg.assessor_args)
 
 
-def algorithms(cfg: ExperimentConfig, space: SearchSpace) -> tuple[Tuner, Assessor | None]:
+def algorithms(
+    cfg: ExperimentConfig, space: SearchSpace, context: dict[str, Any] | None = None
+) -> tuple[Tuner, Assessor | None]:
     """The configuration's tuner and assessor: built-ins by name, custom classes by ``source:Class``.
+
+    ``context`` is what a built-in tuner may be told about the experiment (see :func:`make_tuner`).
 
     An advisor (NNI's kind of custom class that is both) is the tuner, and its metrics part the assessor.
     """
@@ -96,7 +101,9 @@ def algorithms(cfg: ExperimentConfig, space: SearchSpace) -> tuple[Tuner, Assess
             code_dir=cfg.code_dir, timeout=cfg.algorithm_timeout, concurrency=cfg.concurrency,
         )  # fmt: skip
     else:
-        tuner = make_tuner(name, space, optimize_mode=cfg.optimize_mode, seed=cfg.seed, **cfg.tuner_args)
+        tuner = make_tuner(
+            name, space, optimize_mode=cfg.optimize_mode, seed=cfg.seed, context=context, **cfg.tuner_args
+        )
     advised = getattr(tuner, "assessor_part", None)
     if advised is not None and cfg.assessor:
         raise TunerError(f"an advisor ({name}) assesses trials itself: it takes no assessor ({cfg.assessor})")
@@ -182,7 +189,9 @@ def run_experiment(
     """Run the experiment until it ends; returns its final status. ``on_loop`` sees the loop first (to
     install signal handlers that call ``request_stop``)."""
     cfg = session.config
-    tuner, assessor = algorithms(cfg, session.launch.parsed_space)
+    tuner, assessor = algorithms(
+        cfg, session.launch.parsed_space, {"experiment_dir": session.home.experiment_dir(session.exp_id)}
+    )
     limits = limits_of(cfg)
     with backend or make_backend(session) as active:
         loop = ExperimentLoop(

@@ -5,10 +5,12 @@ Names are case-insensitive; NNI's names are accepted (``TPE``, ``Random``, ``Gri
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping
 from typing import Any
 
-from nniannot.runner.registry import check_class_args, resolve
+from nniannot.errors import TunerError
+from nniannot.runner.registry import check_class_args, fold_name, resolve
 from nniannot.runner.tuners.base import Tuner, check_optimize_mode
 from nniannot.searchspace import SearchSpace
 
@@ -39,7 +41,26 @@ TUNERS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     ),
     "ppo": ("nniannot.runner.tuners.ppo", "PpoTuner", ("ppotuner",)),
     "bohb": ("nniannot.runner.tuners.hyperband", "BohbTuner", ("bohbtuner", "bohbadvisor")),
+    "smac": ("nniannot.runner.tuners.smac", "SmacTuner", ("SMACTuner",)),
+    "metis": ("nniannot.runner.tuners.metis", "MetisTuner", ("MetisTuner",)),
+    "dngo": ("nniannot.runner.tuners.dngo", "DngoTuner", ("DNGOTuner",)),
+    "pbt": ("nniannot.runner.tuners.pbt", "PbtTuner", ("PBTTuner",)),
 }
+
+# NNI tuners that are deliberately not offered: folded name -> why, and what to use instead
+NOT_OFFERED: dict[str, str] = {
+    name: (
+        "NNI's NetworkMorphism tuner is not offered: it grows Keras/PyTorch graphs produced by its own model "
+        "generator and hands each trial a serialised network, so it does not search an annotation search "
+        "space. For architecture search over your own model, declare the alternatives with "
+        "`@nni.mutable_layers` (or `nni.choice`) and use tpe, evolution, gp or random (docs/tuners.md)"
+    )
+    for name in ("networkmorphism", "networkmorphismtuner")
+}
+
+
+# keywords the runner passes to the tuners that take them (see make_tuner)
+_CONTEXT = ("experiment_dir",)
 
 
 def tuner_names() -> list[str]:
@@ -51,13 +72,26 @@ def make_tuner(
     search_space: Mapping[str, Any] | SearchSpace,
     optimize_mode: str = "maximize",
     seed: int | None = None,
+    context: Mapping[str, Any] | None = None,
     **class_args: Any,
 ) -> Tuner:
     """Build a tuner by name over an NNI JSON search space (or a parsed :class:`SearchSpace`).
 
+    ``context`` is what the runner knows about the experiment (``experiment_dir``: its directory, or None
+    before it exists); a tuner receives a key of it only if its constructor takes that keyword, and a user
+    cannot set these keys as class arguments.
+
     Raises TunerError for an unknown name or class argument, SearchSpaceError for a bad space.
     """
+    context = context or {}
+    reserved = [k for k in class_args if k in _CONTEXT]
+    if reserved:
+        raise TunerError(f"tuner {name!r}: {', '.join(reserved)} is set by nni-annot, not a class argument")
+    if fold_name(name) in NOT_OFFERED:
+        raise TunerError(f"tuner {name!r}: {NOT_OFFERED[fold_name(name)]}")
     cls = resolve(TUNERS, name, "tuner")
-    check_class_args(cls, name, "tuner", class_args, ("search_space", "optimize_mode", "seed"))
+    check_class_args(cls, name, "tuner", class_args, ("search_space", "optimize_mode", "seed", *_CONTEXT))
     space = search_space if isinstance(search_space, SearchSpace) else SearchSpace.from_json(search_space)
-    return cls(space, optimize_mode=check_optimize_mode(optimize_mode), seed=seed, **class_args)
+    accepted = inspect.signature(cls.__init__).parameters  # type: ignore[misc]
+    extra = {k: v for k, v in context.items() if k in _CONTEXT and k in accepted}
+    return cls(space, optimize_mode=check_optimize_mode(optimize_mode), seed=seed, **extra, **class_args)

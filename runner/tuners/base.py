@@ -67,6 +67,14 @@ class Tuner(ABC):
         the experiment waits for them instead of ending). By default None means the space is exhausted."""
         return False
 
+    def ready(self) -> bool:
+        """False while the tuner waits for running trials before it suggests more (PBT between generations).
+
+        The runner then asks again when a trial ends. With no trial running it calls :meth:`suggest`
+        anyway, and the tuner must go on without the results it waited for.
+        """
+        return True
+
     def loss(self, value: float) -> float:
         """``value`` turned into a loss to minimise; non-finite values become +inf."""
         if value is None or not math.isfinite(value):

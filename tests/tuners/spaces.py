@@ -64,6 +64,10 @@ SMALL_DISCRETE: dict[str, Any] = {
 MULTI_FIDELITY = ("hyperband", "bohb")
 # tuners that, as in NNI, search only spaces of choices (tests/tuners/test_ppo.py checks them)
 CHOICES_ONLY = ("ppo",)
+# tuners that hand out a configuration again by design (PBT continues a member with its parameters)
+REPEATING = ("hyperband", "bohb", "pbt")
+# keys a tuner adds to the space's parameters
+EXTRA_KEYS = ("TRIAL_BUDGET", "load_checkpoint_dir", "save_checkpoint_dir")
 # every tuner that proposes from any space (batch replays a given list)
 SEARCHING = sorted(n for n in TUNERS if n != "batch" and n not in CHOICES_ONLY)
 
@@ -81,7 +85,7 @@ def build(name: str, space: dict[str, Any], seed: int | None = 0, **kw: Any):
 
 
 def strip(params: dict[str, Any] | None) -> dict[str, Any] | None:
-    """Parameters without the multi-fidelity budget key."""
+    """Parameters without the keys a tuner adds (the multi-fidelity budget, PBT's checkpoint paths)."""
     if params is None:
         return None
-    return {k: v for k, v in params.items() if k != "TRIAL_BUDGET"}
+    return {k: v for k, v in params.items() if k not in EXTRA_KEYS}

@@ -8,7 +8,7 @@ import pytest
 
 from nniannot.runner.tuners import TUNERS
 from nniannot.searchspace import SearchSpace
-from tests.tuners.spaces import CHOICES_ONLY, EVERY_TYPE, SEARCHING, SMALL_DISCRETE, build, strip
+from tests.tuners.spaces import CHOICES_ONLY, EVERY_TYPE, REPEATING, SEARCHING, SMALL_DISCRETE, build, strip
 
 ALL = sorted(n for n in TUNERS if n not in CHOICES_ONLY)
 
@@ -58,7 +58,7 @@ def test_reproducible_by_seed(name):
     assert runs[0] == runs[1]
 
 
-@pytest.mark.parametrize("name", [n for n in SEARCHING if n not in ("hyperband", "bohb")])
+@pytest.mark.parametrize("name", [n for n in SEARCHING if n not in REPEATING])
 @pytest.mark.parametrize("pending", [0, 5])
 def test_no_duplicates_in_a_small_discrete_space_then_none(name, pending):
     tuner = build(name, SMALL_DISCRETE, seed=3)

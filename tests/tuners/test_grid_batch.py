@@ -65,7 +65,7 @@ def test_nni_names(name):
 
 def test_unknown_tuner_and_argument_are_clear_errors():
     with pytest.raises(TunerError, match=r"known tuners: .*tpe"):
-        make_tuner("smac", DISCRETE)
+        make_tuner("nosuchtuner", DISCRETE)
     with pytest.raises(TunerError, match="population_size"):
         make_tuner("tpe", DISCRETE, population_size=3)
 
