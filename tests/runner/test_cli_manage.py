@@ -124,10 +124,11 @@ def test_reading_commands(tmp_path, home, cli):
     assert cli("export", exp["id"], "--format", "json", "-o", str(exported)).exit_code == 0
     assert len(json.loads(exported.read_text())["trials"]) == 3
 
-    nni_export = [{"parameter": {"x": 0.99, "sleep": 0}, "value": "0.99", "trialJobId": "abc"}]
+    # a value above every final the trials can report (x is at most 1), so it must become the best
+    nni_export = [{"parameter": {"x": 0.99, "sleep": 0}, "value": "1.5", "trialJobId": "abc"}]
     imported = cli("import", exp["id"], write_json(tmp_path / "nni.json", nni_export))
     assert imported.exit_code == 0 and "imported 1" in imported.output
-    assert json.loads(cli("show", exp["id"], "--json").output)["best"]["value"] == 0.99
+    assert json.loads(cli("show", exp["id"], "--json").output)["best"]["value"] == 1.5
 
     exp_dir = Home(home).experiment_dir(exp["id"])
     assert os.path.isdir(exp_dir)
