@@ -11,33 +11,29 @@ intermediate result), ``NoMoreTrialJobs`` means none now (the experiment ends wh
 from __future__ import annotations
 
 import json
-import math
 from collections import deque
 from collections.abc import Sequence
 from typing import Any
 
 from nniannot.runner.assessors.base import Assessor
 from nniannot.runner.custom.calls import Caller
-from nniannot.runner.store import SUCCEEDED
-from nniannot.runner.tuners.base import Tuner
+from nniannot.runner.custom.nni_tuner import NniSide
 from nniannot.searchspace import SearchSpace
 
 
-class NniAdvisor(Tuner):
+class NniAdvisor(NniSide):
     """Adapts ``instance`` (built and called through ``caller``); ``batch``: trials that run at once."""
 
     def __init__(
         self, caller: Caller, instance: Any, space: SearchSpace, optimize_mode: str, batch: int = 1
     ) -> None:
-        super().__init__(space, optimize_mode)
-        self.caller, self.instance, self.batch = caller, instance, max(1, int(batch))
+        super().__init__(caller, instance, space, optimize_mode, batch)
         self._sent: list[dict[str, Any]] = []  # NewTrialJob records of the current call
         self._errors: list[str] = []
         self._ready: deque[tuple[Any, dict[str, Any]]] = deque()
         self._trials: dict[str, tuple[Any, str]] = {}  # trial id -> (parameter id, hyper_params JSON)
         self.kills: set[str] = set()
         self._requested = False
-        self._none_now = False
         instance.send = self._receive  # what `self.send(...)` of the advisor reaches
         protocol = caller.loaded.scope.modules.get("nni.runtime.protocol")
         if protocol is not None:
@@ -84,13 +80,6 @@ class NniAdvisor(Tuner):
                   "parameter_index": 0}  # fmt: skip
         self._trials[trial_id] = (parameter_id, json.dumps(packed))
         return dict(params)
-
-    def more_after_results(self) -> bool:
-        return self._none_now
-
-    def observe(self, trial_id: str, params: dict[str, Any], value: float) -> None:
-        finite = value is not None and math.isfinite(value)
-        self.observe_trial(trial_id, params, value, value if finite else None, SUCCEEDED if finite else None)
 
     def observe_trial(
         self,

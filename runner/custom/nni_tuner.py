@@ -22,20 +22,37 @@ from nniannot.runner.tuners.base import Tuner
 from nniannot.searchspace import SearchSpace
 
 
-class NniTuner(Tuner):
-    """Adapts ``instance`` (built and called through ``caller``); ``batch``: trials that run at once."""
+class NniSide(Tuner):
+    """What the adapters of NNI's tuners and advisors share: a class that says "nothing now" may have more
+    once results arrive, and every result goes through :meth:`observe_trial` as NNI's value."""
 
     def __init__(
         self, caller: Caller, instance: Any, space: SearchSpace, optimize_mode: str, batch: int = 1
     ) -> None:
         super().__init__(space, optimize_mode)
         self.caller, self.instance, self.batch = caller, instance, max(1, int(batch))
+        self._none_now = False
+
+    def more_after_results(self) -> bool:
+        return self._none_now
+
+    def observe(self, trial_id: str, params: dict[str, Any], value: float) -> None:
+        finite = value is not None and math.isfinite(value)
+        self.observe_trial(trial_id, params, value, value if finite else None, SUCCEEDED if finite else None)
+
+
+class NniTuner(NniSide):
+    """Adapts ``instance`` (built and called through ``caller``); ``batch``: trials that run at once."""
+
+    def __init__(
+        self, caller: Caller, instance: Any, space: SearchSpace, optimize_mode: str, batch: int = 1
+    ) -> None:
+        super().__init__(caller, instance, space, optimize_mode, batch)
         self._next_id = 0
         self._asked = False
         self._ready: deque[tuple[int, dict[str, Any]]] = deque()
         self._ids: dict[str, int] = {}  # trial id -> parameter id
         self._params: dict[int, dict[str, Any]] = {}
-        self._none_now = False
         caller.call("update_search_space", instance.update_search_space, space.to_json())
 
     def suggest(self, trial_id: str) -> dict[str, Any] | None:
@@ -72,13 +89,6 @@ class NniTuner(Tuner):
             raise self.caller.error(method, f"returned {type(got).__name__}, not a list of parameter sets")
         for parameter_id, params in [*sent, *zip(ids, got)]:
             self._ready.append((parameter_id, self.caller.parameters(method, params, self.space)))
-
-    def more_after_results(self) -> bool:
-        return self._none_now
-
-    def observe(self, trial_id: str, params: dict[str, Any], value: float) -> None:
-        finite = value is not None and math.isfinite(value)
-        self.observe_trial(trial_id, params, value, value if finite else None, SUCCEEDED if finite else None)
 
     def observe_trial(
         self,
