@@ -7,6 +7,7 @@ in seconds and needs no download.
 
 import argparse
 import logging
+from collections import OrderedDict
 
 import nni
 import torch
@@ -22,7 +23,10 @@ class Net(nn.Module):
     def __init__(self, hidden_size):
         super().__init__()
         # two options of conv1
-        self.conv1 = LayerChoice([nn.Conv2d(1, 20, 5, 1), nn.Conv2d(1, 20, 3, 1)], key="first_conv")
+        self.conv1 = LayerChoice(
+            OrderedDict([("conv5x5", nn.Conv2d(1, 20, 5, 1)), ("conv3x3", nn.Conv2d(1, 20, 3, 1))]),
+            key="first_conv",
+        )
         # two options of mid_conv
         self.mid_conv = LayerChoice(
             [nn.Conv2d(20, 20, 3, 1, padding=1), nn.Conv2d(20, 20, 5, 1, padding=2)], key="mid_conv"

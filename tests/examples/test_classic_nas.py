@@ -20,7 +20,7 @@ EXAMPLE = EXAMPLES / "classic_nas"
 SHIM = Path(__file__).resolve().parents[2] / "nniannot" / "shim"
 
 EXPECTED_SPACE = {
-    "first_conv": {"_type": "layer_choice", "_value": ["0", "1"]},
+    "first_conv": {"_type": "layer_choice", "_value": ["conv5x5", "conv3x3"]},
     "mid_conv": {"_type": "layer_choice", "_value": ["0", "1"]},
     "skip": {"_type": "input_choice", "_value": {"candidates": ["", ""], "n_chosen": 1}},
 }
