@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from typing import Any
 
 from nniannot.errors import TunerError
@@ -61,6 +62,39 @@ class Tuner(ABC):
         trial reported it (a number or a dict; None if it reported none) and the trial's status (SUCCEEDED,
         FAILED, EARLY_STOPPED, USER_CANCELED, ...). Tuners that need only the value need not override it."""
         self.observe(trial_id, params, value)
+
+    #: True for tuners whose :meth:`observe_vector` learns from every objective and the constraints.
+    supports_multi_objective: bool = False
+    #: How many objectives the experiment has (set by :meth:`set_objectives` before the first suggestion).
+    n_objectives: int = 1
+
+    def set_objectives(self, count: int) -> None:
+        """Called once, before the first :meth:`suggest`, by an experiment that declares objectives or
+        constraints: how many objectives :meth:`observe_vector` will give. A tuner that cannot handle it
+        raises TunerError saying so."""
+        self.n_objectives = count
+
+    def observe_vector(
+        self,
+        trial_id: str,
+        params: dict[str, Any],
+        losses: Sequence[float],
+        violation: float,
+        reported: Any = None,
+        status: str | None = None,
+    ) -> None:
+        """What an experiment with declared objectives or constraints calls instead of :meth:`observe_trial`
+        when a trial ends.
+
+        ``losses`` has one entry per objective, each direction already applied (every entry is minimised);
+        entries are NaN when the trial produced no usable result. ``violation`` is the sum of the constraints'
+        violations: > 0 means infeasible. By default a tuner learns the first objective alone, in its own
+        ``optimize_mode`` (the experiment sets it to the first objective's direction), and an infeasible
+        trial as no usable result.
+        """
+        first = losses[0] if losses and not violation > 0 else math.nan
+        value = -first if self.optimize_mode == "maximize" else first
+        self.observe_trial(trial_id, params, value, reported, status)
 
     def more_after_results(self) -> bool:
         """After :meth:`suggest` returned None: whether it may suggest again once running trials end (then
