@@ -14,12 +14,14 @@ from nniannot.runner.registry import check_class_args, fold_name, resolve
 from nniannot.runner.tuners.base import Tuner, check_optimize_mode
 from nniannot.searchspace import SearchSpace
 
-__all__ = ["DEFAULT_TUNER", "TUNERS", "Tuner", "make_tuner", "tuner_names"]
+__all__ = ["DEFAULT_MULTI_OBJECTIVE_TUNER", "DEFAULT_TUNER", "TUNERS", "Tuner", "make_tuner", "tuner_names"]
 
 # What `nni-annot run` uses when no tuner is named. Chosen from bench/bench_tuners.py: GP-BO had the best
 # median on every benchmark problem at 30 and at 100 trials, never worse than Optuna's default TPE
 # (docs/tuners.md has the table).
 DEFAULT_TUNER = "gp"
+# What it uses when the experiment declares several objectives and names no tuner.
+DEFAULT_MULTI_OBJECTIVE_TUNER = "gp"
 
 # canonical name -> (module, class, NNI-style aliases)
 TUNERS: dict[str, tuple[str, str, tuple[str, ...]]] = {
