@@ -96,9 +96,9 @@ def _checked(metric: Any, caller: str) -> Any:
 
 
 def _ranked_by() -> tuple[str, ...] | None:
-    """None when the experiment declares objectives (the runner checks their keys): then a dict needs no
-    ``default`` entry."""
-    return None if os.environ.get(protocol.ENV_OBJECTIVES) else ("default",)
+    """None when the experiment declares objectives (the runner checks their keys), or when the script runs
+    standalone (it cannot know its objectives): then a dict needs no ``default`` entry."""
+    return None if is_standalone() or os.environ.get(protocol.ENV_OBJECTIVES) else ("default",)
 
 
 def _send(metric: Any, kind: str, sequence: int) -> None:

@@ -9,10 +9,10 @@ import shlex
 from typing import Any
 
 from nniannot.errors import ConfigError
-from nniannot.objectives import build
+from nniannot.objectives import build, parse_constraint, parse_objective
 from nniannot.runner.config_section import Section
 from nniannot.runner.config_values import load_search_space_file, parse_duration, resolve_path, split_command
-from nniannot.runner.config_yaml import plain
+from nniannot.runner.config_yaml import YamlMap, plain
 from nniannot.runner.custom.loading import absolute_reference, is_custom
 from nniannot.runner.experiment_config import ExperimentConfig
 from nniannot.runner.nni_config import dask_service
@@ -95,11 +95,26 @@ def _objectives(cfg: ExperimentConfig, top: Section) -> None:
             value = None
         lists[key] = plain(value) if value is not None else None
     objectives, constraints = lists["objectives"] or [], lists["constraints"] or []
-    parsed = top.attempt("objectives", build, objectives) if objectives else None
-    top.attempt("constraints", build, [], constraints)
+    items_ok = _each(top, "objectives", parse_objective, "objective") & _each(
+        top, "constraints", parse_constraint, "constraint"
+    )
+    parsed = top.attempt("objectives", build, objectives) if objectives and items_ok else None
     if lists["reference_point"] is not None and (parsed is not None or not objectives):
         top.attempt("reference_point", build, objectives, [], lists["reference_point"])
     cfg.objectives, cfg.constraints, cfg.reference_point = objectives, constraints, lists["reference_point"]
+
+
+def _each(top: Section, key: str, parse: Any, what: str) -> bool:
+    """Parse every item of list ``key``, each error at its item (a mapping item knows its place)."""
+    ok = True
+    items = top.get(key)
+    for i, item in enumerate(items if isinstance(items, list) else []):
+        try:
+            parse(plain(item), f"{what} {i + 1}")
+        except ConfigError as exc:
+            ok = False
+            top.problems.error(item.at if isinstance(item, YamlMap) else top.value_place(key), str(exc))
+    return ok
 
 
 def _limits(cfg: ExperimentConfig, top: Section) -> None:
