@@ -195,3 +195,17 @@ def test_a_constraint_alone_keeps_one_best_trial_among_the_feasible(tmp_path, cl
     assert "Pareto set: 1 trial(s) of 3 feasible, 1 infeasible" in shown  # 0.9: 0.95 is infeasible
     code = cli("show", exp_id, "--best-code")
     assert code.exit_code == 0 and "k = 0" in code.stdout
+
+
+def test_import_checks_results_against_the_objectives(tmp_path, cli):
+    script = write(tmp_path / "train.py", TWO_OBJECTIVES)
+    _, exp_id = _run(cli, script, *OBJECTIVES, "--max-trials", "1")
+    (key,) = json.loads(cli("show", exp_id, "--json").stdout)["search_space"]
+    missing = tmp_path / "missing.json"
+    missing.write_text(json.dumps([{"parameter": {key: 2}, "value": {"acc": 0.5}}]))
+    refused = cli("import", exp_id, str(missing))
+    assert refused.exit_code == 1 and "item 0: the final result has no 'size_mb' entry" in refused.stderr
+    whole = tmp_path / "whole.json"
+    whole.write_text(json.dumps([{"parameter": {key: 2}, "value": {"acc": 0.99, "size_mb": 0.5}}]))
+    assert "imported 1 trial(s)" in cli("import", exp_id, str(whole)).output
+    assert "Pareto set: 1 trial(s) of 2 feasible" in cli("show", exp_id).output  # (0.99, 0.5) beats (0.9, 8)
