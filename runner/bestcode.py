@@ -41,7 +41,7 @@ def _best_trial(reader: StoreReader, exp_id: str) -> Trial | None:
     from nniannot.runner.paretoset import experiment_pareto
 
     exp = reader.get_experiment(exp_id)
-    pareto = experiment_pareto(exp, reader.list_trials(exp_id))
+    pareto = experiment_pareto(exp, reader)
     if pareto is None:
         return reader.best_trial(exp_id)
     if not pareto.objectives.multi:

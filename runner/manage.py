@@ -46,8 +46,9 @@ def list_table(experiments: list[Experiment], reader: StoreReader | None = None)
     for exp in experiments:
         trials = f"{exp.trial_count}/{exp.max_trials}" if exp.max_trials else str(exp.trial_count)
         best = "-" if exp.best_value is None else format_value(exp.best_value)
-        pareto = experiment_pareto(exp, reader.list_trials(exp.id)) if reader is not None else None
-        if pareto is not None:
+        objectives = multi_objective(exp) if reader is not None else None
+        if objectives is not None and reader is not None:
+            pareto = pareto_set(objectives, reader.list_trials(exp.id))
             best = f"front {len(pareto.members)}" + (
                 f", hv {pareto.hypervolume:.4g}" if pareto.members and pareto.hypervolume is not None else ""
             )
@@ -63,7 +64,7 @@ def show_text(reader: StoreReader, exp_id: str, trials_dir: str, home_option: st
     With several objectives (or constraints) the summary names the Pareto set and its hypervolume, and the
     trials come by dominance rank, each with its objectives' values."""
     exp = reader.get_experiment(exp_id)
-    pareto = experiment_pareto(exp, reader.list_trials(exp_id)) if multi_objective(exp) else None
+    pareto = experiment_pareto(exp, reader)
     if pareto is not None:
         return _pareto_show(reader, exp, pareto, trials_dir, home_option)
     names = short_names(list(exp.search_space))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from nniannot.objectives import Objectives, from_config
 from nniannot.pareto import constrained_ranks, default_reference_point, hypervolume
@@ -100,10 +101,15 @@ def pareto_set(objectives: Objectives, trials: Sequence[Trial]) -> ParetoSet:
     return ParetoSet(objectives, ranked, reference, derived, volume)
 
 
-def experiment_pareto(exp: Experiment, trials: Sequence[Trial]) -> ParetoSet | None:
-    """The Pareto set of ``exp`` (None when it is ranked by one key with no constraint)."""
+class _Trials(Protocol):
+    def list_trials(self, exp_id: str) -> list[Trial]: ...
+
+
+def experiment_pareto(exp: Experiment, reader: _Trials) -> ParetoSet | None:
+    """The Pareto set of ``exp`` from its trials in ``reader`` (a store or a reader); None, without reading
+    a trial, when the experiment is ranked by one key with no constraint."""
     objectives = multi_objective(exp)
-    return None if objectives is None else pareto_set(objectives, trials)
+    return None if objectives is None else pareto_set(objectives, reader.list_trials(exp.id))
 
 
 def summary_lines(pareto: ParetoSet) -> list[str]:

@@ -14,7 +14,7 @@ from typing import Any
 from nniannot.errors import ConfigError, ProtocolError
 from nniannot.objectives import from_config
 from nniannot.protocol import Metric, check_metric, check_reportable
-from nniannot.runner.paretoset import ParetoSet, Ranked, experiment_pareto
+from nniannot.runner.paretoset import ParetoSet, Ranked, experiment_pareto, multi_objective, pareto_set
 from nniannot.runner.store import SUCCEEDED, Experiment, Store, StoreReader, Trial, metric_keys
 from nniannot.runner.store.fields import pick, trial_fields
 from nniannot.searchspace import SearchSpace
@@ -71,7 +71,7 @@ def show_document(reader: StoreReader, exp_id: str, intermediate: bool = False) 
             item["intermediate"] = curves.get(trial.id, [])
         trials.append(item)
     doc["trials"] = trials
-    pareto = experiment_pareto(exp, reader.list_trials(exp_id))
+    pareto = experiment_pareto(exp, reader)
     if pareto is not None:  # several objectives or constraints: each trial's standing, and the set
         doc.update(_pareto_fields(pareto))
         ranked = pareto.by_trial()
@@ -83,7 +83,7 @@ def show_document(reader: StoreReader, exp_id: str, intermediate: bool = False) 
 def pareto_document(reader: StoreReader, exp_id: str) -> dict[str, Any]:
     """``show --pareto --json``: the objectives, the reference point, the hypervolume and the members."""
     exp = reader.get_experiment(exp_id)
-    pareto = experiment_pareto(exp, reader.list_trials(exp_id))
+    pareto = experiment_pareto(exp, reader)
     if pareto is None:
         raise ConfigError(f"experiment {exp_id} has one objective and no constraint: it has no Pareto set")
     doc = {"version": FORMAT_VERSION, "id": exp.id, **_pareto_fields(pareto)}
@@ -140,7 +140,8 @@ def export_csv(reader: StoreReader, exp_id: str, intermediate: bool = False) -> 
         *extra,
         *(f"metric.{k}" for k in metrics),
     ]
-    pareto = experiment_pareto(exp, trials)
+    objectives = multi_objective(exp)
+    pareto = pareto_set(objectives, trials) if objectives is not None else None
     ranked = pareto.by_trial() if pareto is not None else {}
     if pareto is not None:
         head += ["feasible", "rank", "pareto"]

@@ -104,7 +104,7 @@ def _finish(session: Any, home: str | None, signals: list[int]) -> None:
     from nniannot.runner.paretoset import experiment_pareto, summary_lines
 
     exp = session.store.get_experiment(session.exp_id)
-    pareto = experiment_pareto(exp, session.store.list_trials(exp.id))
+    pareto = experiment_pareto(exp, session.store)
     outcome = summary_lines(pareto) if pareto is not None else None
     click.echo(summary(exp, session.home.trials_dir(exp.id), home, outcome))
     if signals:
