@@ -26,6 +26,9 @@ ENV_TRIAL_ID = "NNI_TRIAL_JOB_ID"
 ENV_SYS_DIR = "NNI_SYS_DIR"
 ENV_OUTPUT_DIR = "NNI_OUTPUT_DIR"
 ENV_SEQ_ID = "NNI_TRIAL_SEQ_ID"
+# Set (to the objectives' keys, comma-separated) when the experiment declares objectives: a dict metric then
+# needs no 'default' entry in the trial; the runner checks the objectives' keys.
+ENV_OBJECTIVES = "NNIANNOT_OBJECTIVES"
 
 PARAMETER_FILE = "parameter.cfg"
 METRICS_FILE = os.path.join(".nni", "metrics")
@@ -79,14 +82,22 @@ def read_parameter_file(sys_dir: str) -> dict[str, Any]:
     return record
 
 
-def encode_metric(value: Any, *, kind: str, sequence: int, parameter_id: Any, trial_id: str) -> bytes:
+def encode_metric(
+    value: Any,
+    *,
+    kind: str,
+    sequence: int,
+    parameter_id: Any,
+    trial_id: str,
+    ranked_by: tuple[str, ...] | None = ("default",),
+) -> bytes:
     """Frame one metric record: ``ME`` + 6-digit byte length + JSON payload + newline.
 
     ``kind`` is ``"PERIODICAL"`` (intermediate) or ``"FINAL"``. The metric itself is JSON-encoded into the
     payload's ``value`` string, as NNI does. Raises MetricError if ``value`` is not a metric (see
     :func:`check_reportable`) and ProtocolError if the record would exceed :data:`MAX_PAYLOAD` bytes.
     """
-    check_reportable(value)
+    check_reportable(value, ranked_by)
     payload = {
         "parameter_id": parameter_id,
         "trial_job_id": trial_id,
@@ -128,28 +139,33 @@ _FLOAT_MAX_INT = (2**53 - 1) * 2**971  # the largest float, as an int
 _ACCEPTED = "a number, or a dict with a numeric 'default' entry"
 
 
-def check_reportable(value: Any) -> None:
+def check_reportable(value: Any, ranked_by: tuple[str, ...] | None = ("default",)) -> None:
     """Raise MetricError unless ``value`` is a metric a trial may report.
 
     Accepted: an int or float (not a bool) that fits in a float, NaN and infinities included; or a dict with
     such a number as ``default`` whose other entries are JSON data (string keys) within
     :data:`MAX_METRIC_KEYS`, :data:`MAX_METRIC_VALUES` and :data:`MAX_METRIC_DEPTH`. The message names the
     rule and what was given instead.
+
+    ``ranked_by``: the keys of which a dict needs one, as a number (the first present ranks the trial);
+    None: none (an experiment with declared objectives checks their keys itself).
     """
-    problem = _metric_problem(value)
+    problem = _metric_problem(value, ranked_by)
     if problem is not None:
         raise MetricError(problem)
 
 
-def check_metric(value: Any) -> Metric:
+def check_metric(value: Any, ranked_by: tuple[str, ...] = ("default",)) -> Metric:
     """Validate a reported metric for ranking: what :func:`check_reportable` accepts, and finite.
 
     Whatever ``value`` is (any decoded JSON value, any Python object), this returns a Metric or raises
     MetricError (a ProtocolError) saying what was wrong; it raises nothing else. A NaN or infinite metric
-    is no usable result: the trial reported it, but no trial can be ranked by it.
+    is no usable result: the trial reported it, but no trial can be ranked by it. ``default`` is the first
+    entry of a dict among ``ranked_by`` (an experiment with objectives ranks by the first one's key).
     """
-    check_reportable(value)
-    default = float(value["default"] if isinstance(value, dict) else value)
+    check_reportable(value, ranked_by)
+    key = next((k for k in ranked_by if k in value), "default") if isinstance(value, dict) else None
+    default = float(value[key] if key is not None else value)
     if not math.isfinite(default):
         raise MetricError(
             f"a metric must be finite to rank a trial by it, but got {default!r} "
@@ -158,18 +174,24 @@ def check_metric(value: Any) -> Metric:
     return Metric(default, value)
 
 
-def _metric_problem(value: Any) -> str | None:
+def _metric_problem(value: Any, ranked_by: tuple[str, ...] | None) -> str | None:
     if not isinstance(value, dict):
         return _number_problem(value, f"a metric must be {_ACCEPTED}")
-    if "default" not in value:
+    key = next((k for k in ranked_by if k in value), None) if ranked_by is not None else None
+    if ranked_by is not None and key is None:
         keys = ", ".join(_short(k) for k in list(value)[:5]) + (", ..." if len(value) > 5 else "")
+        wanted = " or ".join(repr(k) for k in ranked_by)
+        entry = "a numeric 'default' entry" if ranked_by == ("default",) else f"a numeric {wanted} entry"
         return (
-            "a dict metric needs a numeric 'default' entry (trials are ranked by it), "
+            f"a dict metric needs {entry} (trials are ranked by it), "
             f"but got a dict with keys {keys or '(none)'}"
         )
-    problem = _number_problem(value["default"], "the 'default' entry of a dict metric must be a number")
-    if problem is not None:
-        return problem
+    if key is None and "default" in value:
+        key = "default"
+    if key is not None:
+        problem = _number_problem(value[key], f"the {key!r} entry of a dict metric must be a number")
+        if problem is not None:
+            return problem
     if len(value) > MAX_METRIC_KEYS:
         return f"a dict metric may have at most {MAX_METRIC_KEYS} entries, but got {len(value)}"
     return _data_problem(value)

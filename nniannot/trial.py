@@ -89,10 +89,16 @@ def _checked(metric: Any, caller: str) -> Any:
     """``metric`` as plain JSON data, or MetricError naming ``caller`` (standalone too: a bug shows early)."""
     try:
         plain = _plain(metric, 0)
-        protocol.check_reportable(plain)
+        protocol.check_reportable(plain, _ranked_by())
     except MetricError as exc:
         raise MetricError(f"{caller}(): {exc}") from None
     return plain
+
+
+def _ranked_by() -> tuple[str, ...] | None:
+    """None when the experiment declares objectives (the runner checks their keys), or when the script runs
+    standalone (it cannot know its objectives): then a dict needs no ``default`` entry."""
+    return None if is_standalone() or os.environ.get(protocol.ENV_OBJECTIVES) else ("default",)
 
 
 def _send(metric: Any, kind: str, sequence: int) -> None:
@@ -107,6 +113,7 @@ def _send(metric: Any, kind: str, sequence: int) -> None:
         sequence=sequence,
         parameter_id=record.get("parameter_id") if record else None,
         trial_id=get_trial_id(),
+        ranked_by=_ranked_by(),
     )
     with _lock:
         if _state["metrics"] is None:

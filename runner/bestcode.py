@@ -19,7 +19,7 @@ from nniannot.snapshot import Snapshot
 def _chosen(reader: StoreReader, exp_id: str, trial_id: str | None) -> tuple[Trial, Snapshot]:
     """The trial (the best one unless named) and the snapshot it ran; ConfigError if there is no code."""
     if trial_id is None:
-        trial = reader.best_trial(exp_id)
+        trial = _best_trial(reader, exp_id)
         if trial is None:
             raise ConfigError(f"experiment {exp_id} has no trial with a final result yet")
     else:
@@ -33,6 +33,27 @@ def _chosen(reader: StoreReader, exp_id: str, trial_id: str | None) -> tuple[Tri
             f"{'its best' if trial_id is None else f'trial {trial.id}'} parameters are {trial.params}"
         )
     return trial, Snapshot.load(args.snapshot)
+
+
+def _best_trial(reader: StoreReader, exp_id: str) -> Trial | None:
+    """The best trial; with constraints the best feasible one; ConfigError naming the Pareto set when the
+    experiment has several objectives."""
+    from nniannot.runner.paretoset import experiment_pareto
+
+    exp = reader.get_experiment(exp_id)
+    pareto = experiment_pareto(exp, reader)
+    if pareto is None:
+        return reader.best_trial(exp_id)
+    if not pareto.objectives.multi:
+        sign = pareto.objectives.first.sign
+        best = min(pareto.members, key=lambda r: sign * r.values[0], default=None)
+        return None if best is None else best.trial
+    ids = ", ".join(r.trial.id for r in pareto.members[:10]) + (", ..." if len(pareto.members) > 10 else "")
+    raise ConfigError(
+        f"experiment {exp_id} has no single best trial: its Pareto set has {len(pareto.members)} "
+        f"({ids or 'none yet'}); pick one with --best-code --trial ID (nni-annot show {exp_id} --pareto "
+        "lists them)"
+    )
 
 
 def _specialise(snapshot: Snapshot, rel: str, params: dict[str, Any]) -> tuple[str, list[str]]:

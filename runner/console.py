@@ -125,13 +125,19 @@ class LiveConsole(PlainConsole):
         return f"[{bar}] {count} trials  best {best}  elapsed {format_duration(p.elapsed)}{left}"
 
 
-def summary(exp: Experiment, trials_dir: str, home_option: str | None) -> str:
-    """The final summary: best value and parameters, counts by status, where results are, the viewer."""
+def summary(
+    exp: Experiment, trials_dir: str, home_option: str | None, outcome: list[str] | None = None
+) -> str:
+    """The final summary: best value and parameters, counts by status, where results are, the viewer.
+
+    ``outcome``: lines said instead of the best value and parameters (an experiment's Pareto set)."""
     names = short_names(list(exp.search_space))
     counts = ", ".join(f"{n} {s.lower()}" for s, n in exp.counts.items() if n and s in TRIAL_STATUSES)
     lines = [f"experiment {exp.id} ({exp.name}): {exp.status}" + (f" - {exp.message}" if exp.message else "")]
     lines.append(f"  trials: {exp.trial_count} ({counts or 'none'})")
-    if exp.best_value is not None:
+    if outcome is not None:
+        lines.extend(outcome)
+    elif exp.best_value is not None:
         lines.append(
             f"  best {exp.optimize_mode[:3]}imum: {format_value(exp.best_value)} (trial {exp.best_trial_id})"
         )

@@ -13,6 +13,7 @@ put back to WAITING and the loop ends anyway.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import random
 import string
@@ -22,8 +23,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from nniannot.errors import CustomAlgorithmError, NniAnnotError, ProtocolError
-from nniannot.protocol import check_metric
+from nniannot.errors import CustomAlgorithmError, MetricError, NniAnnotError, ProtocolError
+from nniannot.objectives import Objectives
+from nniannot.protocol import Metric, MetricRecord, check_metric, check_reportable
 from nniannot.runner.assessors import Assessor
 from nniannot.runner.backends.base import FINISHED, METRIC, STARTED, Backend, TrialEvent, TrialSpec
 from nniannot.runner.experiment_actions import ActionHandler
@@ -38,6 +40,7 @@ from nniannot.runner.outcome import (
     STOP_USER,
     LiveTrial,
     decide,
+    infeasible_message,
 )
 from nniannot.runner.store import (
     ACTIVE_STATUSES,
@@ -96,11 +99,13 @@ class ExperimentLoop:
         assessor: Assessor | None = None,
         listener: Listener | None = None,
         revision: int = 0,
+        objectives: Objectives | None = None,
     ) -> None:
         self.store, self.exp_id, self.tuner, self.assessor = store, exp_id, tuner, assessor
         self.backend, self.make_spec, self.limits = backend, make_spec, limits
         self.listener = listener or Listener()
         self.revision = revision
+        self.objectives = objectives  # None: ranked by the 'default' key alone, as without objectives
         self.live: dict[str, LiveTrial] = {}
         self.requeued: deque[Trial] = deque()  # existing trials to run (again)
         self.extra: deque[dict[str, Any]] = deque()  # explicit parameters (rerun, add_trial)
@@ -167,6 +172,8 @@ class ExperimentLoop:
         self.store.claim(self.exp_id)
         try:
             self.store.set_experiment_status(self.exp_id, EXP_RUNNING)
+            if self.objectives is not None:
+                self.tuner.set_objectives(len(self.objectives.objectives))
             replayed = self._replay()
             self.listener.experiment_started(self.progress(), replayed, len(self.requeued))
             status, message = self._loop()
@@ -214,12 +221,12 @@ class ExperimentLoop:
                 self._replayed[config_key(trial.params)] += 1  # it runs again: the tuner must not repeat it
                 continue
             self.counts[trial.status] += 1
-            value = _tuner_value(trial)
-            self.tuner.observe_trial(trial.id, trial.params, value, trial.final, trial.status)
+            self._tell(trial.id, trial.params, _tuner_value(trial), trial.final, trial.status)
             if self.assessor is not None:
                 curve = self.store.curves(self.exp_id, [trial.id]).get(trial.id, [])
                 self.assessor.trial_end(trial.id, curve, trial.status in (SUCCEEDED, EARLY_STOPPED))
-            self._note_best(trial.id, trial.final_default if trial.status == SUCCEEDED else None)
+            succeeded = trial.status == SUCCEEDED and self._feasible(trial.final)
+            self._note_best(trial.id, trial.final_default if succeeded else None)
             self._replayed[config_key(trial.params)] += 1
             self._succeeded = self._succeeded or trial.status == SUCCEEDED
             replayed += 1
@@ -387,7 +394,7 @@ class ExperimentLoop:
         if record is None:
             return
         try:
-            metric = check_metric(record.value)
+            metric = self._checked(record)
         except ProtocolError as exc:
             if record.kind == "FINAL":
                 live.final_problem = live.final_problem or f"final result: {exc}"
@@ -418,6 +425,34 @@ class ExperimentLoop:
             live.stop_reason = STOP_ASSESSOR
             self.backend.cancel(live.trial_id)
 
+    def _checked(self, record: MetricRecord) -> Metric:
+        """The metric of a record; with objectives, a final result needs their keys (not ``default``) and
+        ranks by the first one, and an intermediate result gives the first one's key (else ``default``)."""
+        if self.objectives is None:
+            return check_metric(record.value)
+        if record.kind != "FINAL":
+            return check_metric(record.value, (self.objectives.first.key, "default"))
+        check_reportable(record.value, None)
+        evaluation = self.objectives.evaluate(record.value)
+        if evaluation.problem is not None:
+            raise MetricError(evaluation.problem)
+        return Metric(evaluation.values[0], record.value)
+
+    def _feasible(self, reported: Any) -> bool:
+        return self.objectives is None or self.objectives.evaluate(reported).feasible
+
+    def _tell(self, trial_id: str, params: dict[str, Any], value: float, reported: Any, status: str) -> None:
+        """Tell the tuner how a trial ended: its value, or with objectives its losses and violation."""
+        if self.objectives is None:
+            self.tuner.observe_trial(trial_id, params, value, reported, status)
+            return
+        evaluation = self.objectives.evaluate(reported) if status == SUCCEEDED else None
+        if evaluation is None or evaluation.problem is not None:
+            losses, violation = (math.nan,) * len(self.objectives.objectives), 0.0
+        else:
+            losses, violation = evaluation.losses, evaluation.violation
+        self.tuner.observe_vector(trial_id, params, losses, violation, reported, status)
+
     def _finished(self, live: LiveTrial, event: TrialEvent) -> None:
         del self.live[live.trial_id]
         self._wait_for_end = False
@@ -425,6 +460,12 @@ class ExperimentLoop:
         if outcome.requeue:
             self.store.requeue_trial(self.exp_id, live.trial_id, outcome.message or "interrupted")
             return
+        infeasible = None
+        if self.objectives is not None and outcome.status == SUCCEEDED and live.final is not None:
+            infeasible = infeasible_message(self.objectives, live.final.whole)
+        if infeasible is not None:  # still SUCCEEDED: the trial ran well, its result breaks a constraint
+            message = "; ".join(m for m in (infeasible, outcome.message) if m)
+            outcome = dataclasses.replace(outcome, message=message)
         self.store.set_trial_status(
             self.exp_id,
             live.trial_id,
@@ -436,10 +477,10 @@ class ExperimentLoop:
         self.counts[outcome.status] += 1
         self._count_start_failure(outcome.status, outcome.message, event.stderr_tail)
         final = live.final.default if live.final is not None and outcome.status == SUCCEEDED else None
-        self._note_best(live.trial_id, final)
+        self._note_best(live.trial_id, final if infeasible is None else None)
         self.listener.trial_finished(live.trial_id, outcome.status, final, outcome.message)
         reported = live.final.whole if live.final is not None else None
-        self.tuner.observe_trial(live.trial_id, live.params, outcome.value, reported, outcome.status)
+        self._tell(live.trial_id, live.params, outcome.value, reported, outcome.status)
         if self.assessor is not None:
             self.assessor.trial_end(
                 live.trial_id, list(live.history), outcome.status in (SUCCEEDED, EARLY_STOPPED)

@@ -13,16 +13,18 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from nniannot.errors import ConfigError
+from nniannot.objectives import Objectives, build
 from nniannot.runner.bounds import check_int, check_seconds
-from nniannot.runner.tuners import DEFAULT_TUNER
+from nniannot.runner.tuners import DEFAULT_MULTI_OBJECTIVE_TUNER, DEFAULT_TUNER
 
 DEFAULT_MAX_TRIALS = 20
 DEFAULT_MAX_START_FAILURES = 3
 
 
-def default_tuner() -> str:
-    """The tuner used when none is named (:data:`nniannot.runner.tuners.DEFAULT_TUNER`)."""
-    return DEFAULT_TUNER
+def default_tuner(multi: bool = False) -> str:
+    """The tuner used when none is named (:data:`nniannot.runner.tuners.DEFAULT_TUNER`; with several
+    objectives :data:`~nniannot.runner.tuners.DEFAULT_MULTI_OBJECTIVE_TUNER`)."""
+    return DEFAULT_MULTI_OBJECTIVE_TUNER if multi else DEFAULT_TUNER
 
 
 @dataclass
@@ -33,6 +35,9 @@ class ExperimentConfig:
     ``search_space`` is an NNI JSON dict when given explicitly (file or inline).
     Durations are seconds. ``max_trial_duration`` None: trials may run as long as they like.
     ``max_start_failures``: stop the experiment after this many trials in a row fail to start (0 or None: never).
+    ``objectives``, ``constraints``, ``reference_point``: what the experiment optimises, as written (CLI strings,
+    YAML items); :meth:`check` turns them into the stored form of :meth:`nniannot.objectives.Objectives.to_config`.
+    None declared: the experiment ranks by the ``default`` key in ``optimize_mode``, as always.
     """
 
     script: str | None = None
@@ -65,6 +70,9 @@ class ExperimentConfig:
     upload: list[str] = field(default_factory=list)  # dask: more files to ship (absolute, globs allowed)
     shared_fs: bool = False  # dask: the workers see the runner's paths, nothing is shipped
     retry_lost: bool = False  # dask: run a trial once more if its worker dies
+    objectives: list[Any] = field(default_factory=list)
+    constraints: list[Any] = field(default_factory=list)
+    reference_point: list[Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         """Every field as JSON-ready values (the store keeps this)."""
@@ -73,12 +81,27 @@ class ExperimentConfig:
     def check(self) -> ExperimentConfig:
         """Validate limits, modes and the backend; one ConfigError lists every problem found."""
         problems = [*self._limit_problems(), *self._mode_problems(), *self._backend_problems()]
+        declared = None
+        try:
+            declared = self.objective_set()
+        except ConfigError as exc:
+            problems.append(str(exc))
         if len(problems) == 1:
             raise ConfigError(problems[0])
         if problems:
             raise ConfigError(f"{len(problems)} problems in the configuration:\n" + "\n".join(problems))
         self.optimize_mode = str(self.optimize_mode).lower()
+        if declared is not None:
+            stored = declared.to_config()
+            self.objectives, self.constraints = stored["objectives"], stored.get("constraints", [])
+            self.reference_point = stored.get("reference_point")
+            self.optimize_mode = declared.first.direction  # the tuner and assessor follow the first one
         return self
+
+    def objective_set(self) -> Objectives | None:
+        """The declared objectives and constraints (None: none declared). Raises ConfigError if wrong."""
+        mode = str(self.optimize_mode).lower()
+        return build(self.objectives, self.constraints, self.reference_point, default_direction=mode)
 
     def _limit_problems(self) -> Iterator[str]:
         # (checker, limit in bounds.py, setting's name, whether None means "no limit")

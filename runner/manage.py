@@ -7,9 +7,17 @@ import shutil
 import time
 from typing import Any
 
-from nniannot.errors import RunnerStillRunning
+from nniannot.errors import ConfigError, RunnerStillRunning
 from nniannot.runner.console import format_duration, format_params, format_value, summary
 from nniannot.runner.home import Home
+from nniannot.runner.paretoset import (
+    ParetoSet,
+    experiment_pareto,
+    multi_objective,
+    pareto_set,
+    summary_lines,
+    values_text,
+)
 from nniannot.runner.store import (
     EXP_RUNNING,
     FAILED,
@@ -27,14 +35,23 @@ from nniannot.runner.store.fields import trial_reason
 from nniannot.searchspace import short_names
 
 
-def list_table(experiments: list[Experiment]) -> str:
-    """A text table: id, name, status, trials done/max, best value, created."""
+def list_table(experiments: list[Experiment], reader: StoreReader | None = None) -> str:
+    """A text table: id, name, status, trials done/max, best value, created.
+
+    With ``reader``, an experiment with several objectives (or constraints) shows the size of its Pareto set
+    and its hypervolume as BEST (``front 4, hv 0.731``)."""
     if not experiments:
         return "no experiments yet (start one with `nni-annot run train.py`)"
     rows = [("ID", "NAME", "STATUS", "TRIALS", "BEST", "CREATED")]
     for exp in experiments:
         trials = f"{exp.trial_count}/{exp.max_trials}" if exp.max_trials else str(exp.trial_count)
         best = "-" if exp.best_value is None else format_value(exp.best_value)
+        objectives = multi_objective(exp) if reader is not None else None
+        if objectives is not None and reader is not None:
+            pareto = pareto_set(objectives, reader.list_trials(exp.id))
+            best = f"front {len(pareto.members)}" + (
+                f", hv {pareto.hypervolume:.4g}" if pareto.members and pareto.hypervolume is not None else ""
+            )
         created = time.strftime("%Y-%m-%d %H:%M", time.localtime(exp.created_at))
         rows.append((exp.id, exp.name[:24], exp.status, trials, best, created))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
@@ -42,8 +59,14 @@ def list_table(experiments: list[Experiment]) -> str:
 
 
 def show_text(reader: StoreReader, exp_id: str, trials_dir: str, home_option: str | None) -> str:
-    """The summary followed by one line per trial (best first); one that did not succeed ends with its reason."""
+    """The summary followed by one line per trial (best first); one that did not succeed ends with its reason.
+
+    With several objectives (or constraints) the summary names the Pareto set and its hypervolume, and the
+    trials come by dominance rank, each with its objectives' values."""
     exp = reader.get_experiment(exp_id)
+    pareto = experiment_pareto(exp, reader)
+    if pareto is not None:
+        return _pareto_show(reader, exp, pareto, trials_dir, home_option)
     names = short_names(list(exp.search_space))
     lines = [summary(exp, trials_dir, home_option), ""]
     for t in reader.list_trials(exp_id, order_by="best"):
@@ -54,6 +77,50 @@ def show_text(reader: StoreReader, exp_id: str, trials_dir: str, home_option: st
         if reason:
             text += f"  [{reason}]"
         lines.append(text)
+    return "\n".join(lines)
+
+
+def _pareto_show(
+    reader: StoreReader, exp: Experiment, pareto: ParetoSet, trials_dir: str, home_option: str | None
+) -> str:
+    names = short_names(list(exp.search_space))
+    lines = [summary(exp, trials_dir, home_option, summary_lines(pareto)), ""]
+    ranked = pareto.by_trial()
+    trials = reader.list_trials(exp.id)
+    order = sorted(trials, key=lambda t: (ranked[t.id].rank, t.seq) if t.id in ranked else (1 << 30, t.seq))
+    for t in order:
+        r = ranked.get(t.id)
+        mark = "-" if r is None else ("pareto" if r.member else f"rank {r.rank}")
+        text = f"  #{t.seq:<4} {t.id}  {t.status:<13} {mark:>8}  {format_duration(t.duration):>7}  "
+        if r is not None:
+            text += values_text(pareto.objectives, r.values) + "  "
+        text += format_params(t.params, names)
+        reason = trial_reason(t)
+        if reason:
+            text += f"  [{reason}]"
+        lines.append(text)
+    return "\n".join(lines)
+
+
+def pareto_text(reader: StoreReader, exp_id: str) -> str:
+    """``show --pareto``: the members of the Pareto set, one per line, with their objectives' values."""
+    exp = reader.get_experiment(exp_id)
+    objectives = multi_objective(exp)
+    if objectives is None:
+        raise ConfigError(
+            f"experiment {exp_id} has one objective and no constraint: its result is one best trial, not a "
+            "Pareto set (see nni-annot show; declare several with --objective KEY:max|min)"
+        )
+    pareto = pareto_set(objectives, reader.list_trials(exp_id))
+    names = short_names(list(exp.search_space))
+    members = sorted(pareto.members, key=lambda r: r.values)
+    lines = [f"experiment {exp.id}: Pareto set of {len(members)} trial(s) "
+             f"({', '.join(o.text() for o in objectives.objectives)})"]  # fmt: skip
+    for r in members:
+        values = values_text(objectives, r.values)
+        lines.append(f"  #{r.trial.seq:<4} {r.trial.id}  {values}  {format_params(r.trial.params, names)}")
+    if pareto.hypervolume is not None:
+        lines.append(f"hypervolume: {pareto.hypervolume:.6g} against the {pareto.reference_text()}")
     return "\n".join(lines)
 
 

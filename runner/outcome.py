@@ -7,6 +7,7 @@ import signal
 from dataclasses import dataclass, field
 from typing import Any
 
+from nniannot.objectives import Objectives
 from nniannot.protocol import Metric
 from nniannot.runner.store import EARLY_STOPPED, FAILED, SUCCEEDED, SYS_CANCELED, USER_CANCELED, WAITING
 
@@ -95,3 +96,16 @@ def decide(
             return Outcome(FAILED, f"no usable final result: {live.problems[0]}", nan)
         return Outcome(SUCCEEDED, "no final result reported", nan)
     return Outcome(SUCCEEDED, "; ".join(live.problems[:3]) or None, live.final.default)
+
+
+def infeasible_message(objectives: Objectives, result: Any) -> str | None:
+    """Which constraints a usable final result breaks and by how much; None when it meets them all."""
+    broken = []
+    for constraint in objectives.constraints:
+        value = result.get(constraint.key) if isinstance(result, dict) else result
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            continue  # evaluate() has already said what is wrong with it
+        over = constraint.violation(float(value))
+        if over > 0:
+            broken.append(f"{constraint.text()} broken by {over:g} ({constraint.key} = {float(value):g})")
+    return "infeasible: " + ", ".join(broken) if broken else None

@@ -9,9 +9,10 @@ import shlex
 from typing import Any
 
 from nniannot.errors import ConfigError
+from nniannot.objectives import build, parse_constraint, parse_objective
 from nniannot.runner.config_section import Section
 from nniannot.runner.config_values import load_search_space_file, parse_duration, resolve_path, split_command
-from nniannot.runner.config_yaml import plain
+from nniannot.runner.config_yaml import YamlMap, plain
 from nniannot.runner.custom.loading import absolute_reference, is_custom
 from nniannot.runner.experiment_config import ExperimentConfig
 from nniannot.runner.nni_config import dask_service
@@ -21,7 +22,7 @@ KEYS = (
     "script", "args", "command", "code_dir", "search_space", "use_annotation", "tuner", "tuner_args",
     "assessor", "assessor_args", "optimize_mode", "max_trials", "max_duration", "max_trial_duration",
     "max_start_failures", "concurrency", "seed", "gpus_per_trial", "name", "kill_grace", "backend",
-    "algorithm_timeout",
+    "algorithm_timeout", "objectives", "constraints", "reference_point",
     *_DASK, "trainingService",
 )  # fmt: skip
 
@@ -38,6 +39,7 @@ def from_yaml(top: Section, base: str) -> ExperimentConfig:
     if top.get("algorithm_timeout") is not None:
         cfg.algorithm_timeout = top.seconds("algorithm_timeout", "algorithm_timeout") or cfg.algorithm_timeout
     cfg.optimize_mode = top.typed("optimize_mode", str, "maximize or minimize") or cfg.optimize_mode
+    _objectives(cfg, top)
     _limits(cfg, top)
     cfg.seed = top.typed("seed", int, "a whole number")
     cfg.name = top.typed("name", str, "text")
@@ -81,6 +83,38 @@ def _search_space(cfg: ExperimentConfig, top: Section, base: str) -> None:
         cfg.search_space = plain(space)
     elif space is not None:
         top.fail("search_space", f"`search_space` must be a file name or a mapping, but got {space!r}")
+
+
+def _objectives(cfg: ExperimentConfig, top: Section) -> None:
+    """``objectives:``, ``constraints:`` and ``reference_point:``, each checked at its own place."""
+    lists = {}
+    for key in ("objectives", "constraints", "reference_point"):
+        value = top.get(key)
+        if value is not None and not isinstance(value, list):
+            top.fail(key, f"`{key}` must be a list, but got {value!r}")
+            value = None
+        lists[key] = plain(value) if value is not None else None
+    objectives, constraints = lists["objectives"] or [], lists["constraints"] or []
+    items_ok = _each(top, "objectives", parse_objective, "objective") & _each(
+        top, "constraints", parse_constraint, "constraint"
+    )
+    parsed = top.attempt("objectives", build, objectives) if objectives and items_ok else None
+    if lists["reference_point"] is not None and (parsed is not None or not objectives):
+        top.attempt("reference_point", build, objectives, [], lists["reference_point"])
+    cfg.objectives, cfg.constraints, cfg.reference_point = objectives, constraints, lists["reference_point"]
+
+
+def _each(top: Section, key: str, parse: Any, what: str) -> bool:
+    """Parse every item of list ``key``, each error at its item (a mapping item knows its place)."""
+    ok = True
+    items = top.get(key)
+    for i, item in enumerate(items if isinstance(items, list) else []):
+        try:
+            parse(plain(item), f"{what} {i + 1}")
+        except ConfigError as exc:
+            ok = False
+            top.problems.error(item.at if isinstance(item, YamlMap) else top.value_place(key), str(exc))
+    return ok
 
 
 def _limits(cfg: ExperimentConfig, top: Section) -> None:

@@ -12,7 +12,9 @@ import math
 from typing import Any
 
 from nniannot.errors import ConfigError, ProtocolError
-from nniannot.protocol import check_metric
+from nniannot.objectives import from_config
+from nniannot.protocol import Metric, check_metric, check_reportable
+from nniannot.runner.paretoset import ParetoSet, Ranked, experiment_pareto, multi_objective, pareto_set
 from nniannot.runner.store import SUCCEEDED, Experiment, Store, StoreReader, Trial, metric_keys
 from nniannot.runner.store.fields import pick, trial_fields
 from nniannot.searchspace import SearchSpace
@@ -69,12 +71,57 @@ def show_document(reader: StoreReader, exp_id: str, intermediate: bool = False) 
             item["intermediate"] = curves.get(trial.id, [])
         trials.append(item)
     doc["trials"] = trials
+    pareto = experiment_pareto(exp, reader)
+    if pareto is not None:  # several objectives or constraints: each trial's standing, and the set
+        doc.update(_pareto_fields(pareto))
+        ranked = pareto.by_trial()
+        for item in trials:
+            item["objectives"] = _standing(ranked.get(item["id"]), pareto)
     return doc
+
+
+def pareto_document(reader: StoreReader, exp_id: str) -> dict[str, Any]:
+    """``show --pareto --json``: the objectives, the reference point, the hypervolume and the members."""
+    exp = reader.get_experiment(exp_id)
+    pareto = experiment_pareto(exp, reader)
+    if pareto is None:
+        raise ConfigError(f"experiment {exp_id} has one objective and no constraint: it has no Pareto set")
+    doc = {"version": FORMAT_VERSION, "id": exp.id, **_pareto_fields(pareto)}
+    doc["members"] = [{**trial_json(r.trial), "objectives": _standing(r, pareto)} for r in pareto.members]
+    return doc
+
+
+def _pareto_fields(pareto: ParetoSet) -> dict[str, Any]:
+    return {
+        **pareto.objectives.to_config(),
+        "pareto": {
+            "trial_ids": [r.trial.id for r in pareto.members],
+            "hypervolume": pareto.hypervolume,
+            "reference_point": list(pareto.reference) if pareto.reference is not None else None,
+            "reference_point_derived": pareto.derived,
+        },
+    }
+
+
+def _standing(ranked: Ranked | None, pareto: ParetoSet) -> dict[str, Any] | None:
+    """A trial's objective values, feasibility and dominance rank (None: no usable final result)."""
+    if ranked is None:
+        return None
+    return {
+        "values": dict(zip(pareto.objectives.keys, ranked.values, strict=True)),
+        "feasible": ranked.feasible,
+        "violation": ranked.violation,
+        "rank": ranked.rank,
+        "pareto": ranked.member,
+    }
 
 
 def export_csv(reader: StoreReader, exp_id: str, intermediate: bool = False) -> str:
     """One row per trial: id, seq, status, final value, duration, one column per parameter (full keys), then
-    one ``metric.<key>`` column per key of the dict final metrics (other than ``default``, which is ``final``)."""
+    one ``metric.<key>`` column per key of the dict final metrics (other than ``default``, which is ``final``).
+
+    With several objectives (or constraints), then ``feasible``, ``rank`` (dominance rank; 0 is the Pareto
+    front) and ``pareto`` (1 for a member of the Pareto set), empty for a trial with no usable result."""
     exp = reader.get_experiment(exp_id)
     keys = list(exp.search_space)
     trials = reader.list_trials(exp_id)
@@ -93,12 +140,20 @@ def export_csv(reader: StoreReader, exp_id: str, intermediate: bool = False) -> 
         *extra,
         *(f"metric.{k}" for k in metrics),
     ]
+    objectives = multi_objective(exp)
+    pareto = pareto_set(objectives, trials) if objectives is not None else None
+    ranked = pareto.by_trial() if pareto is not None else {}
+    if pareto is not None:
+        head += ["feasible", "rank", "pareto"]
     writer.writerow([*head, "intermediate"] if intermediate else head)
     for t in trials:
         params = [_cell(t.params.get(k)) for k in (*keys, *extra)]
         final = t.final if isinstance(t.final, dict) else {}
         row = [t.id, t.seq, t.status, _cell(t.final_default), _cell(t.duration), *params]
         row += [_cell(final.get(k)) for k in metrics]
+        if pareto is not None:
+            r = ranked.get(t.id)
+            row += ["", "", ""] if r is None else [int(r.feasible), r.rank, int(r.member)]
         writer.writerow([*row, json.dumps(curves.get(t.id, []))] if intermediate else row)
     return out.getvalue()
 
@@ -137,6 +192,18 @@ def parse_import(text: str, where: str) -> list[tuple[dict[str, Any], Any]]:
     return pairs
 
 
+def _imported_metric(value: Any, config: dict[str, Any]) -> Metric:
+    """An imported result checked as a trial's final result is: by the objectives' keys if declared."""
+    objectives = from_config(config)
+    if objectives is None:
+        return check_metric(value)
+    check_reportable(value, None)
+    evaluation = objectives.evaluate(value)
+    if evaluation.problem is not None:
+        raise ProtocolError(evaluation.problem)
+    return Metric(evaluation.values[0], value)
+
+
 def import_trials(store: Store, exp_id: str, pairs: list[tuple[dict[str, Any], Any]], where: str) -> int:
     """Record imported results as SUCCEEDED trials (fed to the tuner on the next run/resume)."""
     exp = store.get_experiment(exp_id)
@@ -144,7 +211,7 @@ def import_trials(store: Store, exp_id: str, pairs: list[tuple[dict[str, Any], A
     checked = []
     for i, (params, value) in enumerate(pairs):
         try:
-            metric = check_metric(value)
+            metric = _imported_metric(value, exp.config)
         except ProtocolError as exc:
             raise ConfigError(f"{where}: item {i}: {exc}") from None
         space.check({k: v for k, v in params.items() if k != "TRIAL_BUDGET"})

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from nniannot.errors import ConfigError, TunerError
+from nniannot.protocol import ENV_OBJECTIVES
 from nniannot.runner.assessors import Assessor, make_assessor
 from nniannot.runner.backends.base import Backend, TrialSpec
 from nniannot.runner.backends.local import LocalBackend
@@ -54,7 +55,8 @@ def create_experiment(cfg: ExperimentConfig, home: Home, launch: TrialLaunch | N
     ``launch`` is a preparation already made for ``cfg`` (watch mode prepares before it decides to record).
     """
     cfg.check()
-    cfg.tuner = cfg.tuner or default_tuner()
+    declared = cfg.objective_set()
+    cfg.tuner = cfg.tuner or default_tuner(multi=declared is not None and declared.multi)
     launch = launch or prepare_launch(cfg, snapshots=home.snapshots_dir)
     _check_algorithms(cfg, launch.parsed_space)
     store = open_store(home.store_path)
@@ -78,7 +80,10 @@ def _check_algorithms(cfg: ExperimentConfig, space: SearchSpace) -> None:
     if is_custom(name):
         check_custom_tuner(name, cfg.tuner_args, cfg.code_dir)
     else:
-        make_tuner(name, space, optimize_mode=cfg.optimize_mode, seed=cfg.seed, **cfg.tuner_args)
+        tuner = make_tuner(name, space, optimize_mode=cfg.optimize_mode, seed=cfg.seed, **cfg.tuner_args)
+        declared = cfg.objective_set()
+        if declared is not None:  # a tuner that cannot take them says so now, not when the run starts
+            tuner.set_objectives(len(declared.objectives))
     if cfg.assessor and is_custom(cfg.assessor):
         check_custom_assessor(cfg.assessor, cfg.assessor_args, cfg.code_dir)
     elif cfg.assessor:
@@ -148,11 +153,15 @@ def spec_maker(session: Session) -> Callable[[Trial], TrialSpec]:
     """What the loop's ``make_spec`` needs: a stored trial (at its current attempt) -> what the backend runs."""
     trials_dir = session.home.trials_dir(session.exp_id)
     launch, cfg = session.launch, session.config
+    env = dict(launch.env)
+    declared = cfg.objective_set()
+    if declared is not None:  # a dict result then needs the objectives' keys, not 'default'
+        env[ENV_OBJECTIVES] = ",".join(declared.keys)
 
     def make(trial: Trial) -> TrialSpec:
         return TrialSpec(
             session.exp_id, trial.id, trial.seq, list(launch.command), launch.cwd,
-            attempt_dir(trials_dir, trial), dict(trial.params), dict(launch.env), cfg.gpus_per_trial,
+            attempt_dir(trials_dir, trial), dict(trial.params), dict(env), cfg.gpus_per_trial,
         )  # fmt: skip
 
     return make
@@ -197,6 +206,7 @@ def run_experiment(
         loop = ExperimentLoop(
             session.store, session.exp_id, tuner=tuner, backend=active, make_spec=spec_maker(session),
             limits=limits, assessor=assessor, listener=listener, revision=session.experiment.revision,
+            objectives=cfg.objective_set(),
         )  # fmt: skip
         if on_loop is not None:
             on_loop(loop)

@@ -102,6 +102,12 @@ RUN_PARAMS: list[click.Parameter] = [
     _opt("--max-start-failures", type=click.IntRange(min=0), metavar="N",
          help="End the run when the first N trials all fail to start (default 3, 0 = off)."),
     _opt("--optimize", type=click.Choice(["maximize", "minimize"]), help="Default: maximize."),
+    _opt("--objective", "objective", multiple=True, metavar="KEY:max|min",
+         help="An objective: a key of the final result (repeatable; see docs/objectives.md)."),
+    _opt("--constraint", "constraint", multiple=True, metavar="EXPR",
+         help='A constraint on a reported key, e.g. "latency_ms <= 20" (repeatable).'),
+    _opt("--reference-point", metavar="V1,V2,...",
+         help="Hypervolume reference point, one value per objective (default: derived)."),
     _opt("--seed", type=int, help="Seed for the tuner."),
     _opt("--algorithm-timeout", metavar="TIME", help="Longest call of a custom tuner/assessor (default 60s)."),
     _opt("--gpus-per-trial", type=click.IntRange(min=0), help="GPUs per trial (CUDA_VISIBLE_DEVICES)."),
@@ -149,7 +155,26 @@ def build_config(
     cfg.upload += [os.path.abspath(p) for p in options.get("upload", ())]
     cfg.tuner_args.update(parse_kv(options["tuner_arg"], "--tuner-arg"))
     cfg.assessor_args.update(parse_kv(options["assessor_arg"], "--assessor-arg"))
+    _apply_objectives(cfg, options)
     return cfg
+
+
+def _apply_objectives(cfg: Any, options: dict[str, Any]) -> None:
+    """``--objective``, ``--constraint`` and ``--reference-point`` replace the config file's lists."""
+    from nniannot.errors import ConfigError
+
+    if options.get("objective"):
+        cfg.objectives = list(options["objective"])
+    if options.get("constraint"):
+        cfg.constraints = list(options["constraint"])
+    text = options.get("reference_point")
+    if text is not None:
+        try:
+            cfg.reference_point = [float(part) for part in text.split(",")]
+        except ValueError:
+            raise ConfigError(
+                f"--reference-point must be numbers separated by commas (one per objective), but got {text!r}"
+            ) from None
 
 
 def _base_config(script: str | None, script_args: tuple[str, ...], config_file: str | None) -> Any:

@@ -35,7 +35,7 @@ def list_(as_json: bool, home: str | None) -> None:
         if as_json:
             click.echo(json.dumps(list_document(reader), indent=2))
         else:
-            click.echo(list_table(reader.list_experiments()))
+            click.echo(list_table(reader.list_experiments(), reader))
 
 
 @click.command(
@@ -44,6 +44,8 @@ def list_(as_json: bool, home: str | None) -> None:
         "nni-annot show latest --best-code > best.py   # the script with the best values",
         "nni-annot show latest 3 --lines 50            # trial #3: its reason and the ends of its logs",
         "nni-annot show latest --best-code -o best/    # a multi-file project as a runnable tree",
+        "nni-annot show latest --pareto                # several objectives: the Pareto set",
+        "nni-annot show latest --best-code --trial ID  # the code of one member of it",
     )
 )
 @click.argument("exp")
@@ -56,10 +58,11 @@ def list_(as_json: bool, home: str | None) -> None:
 @click.option(
     "-o", "--output", "out_dir", type=click.Path(file_okay=False), help="--best-code: write the files to DIR."
 )
+@click.option("--pareto", is_flag=True, help="The Pareto set: its trials with their objectives' values.")
 @click.option("--lines", type=click.IntRange(min=0), default=20, show_default=True, help="TRIAL: log lines.")
 @home_option
 def show(exp: str, trial_ref: str | None, as_json: bool, best_code: bool, code_trial: str | None,
-         out_dir: str | None, lines: int, home: str | None) -> None:  # fmt: skip
+         out_dir: str | None, pareto: bool, lines: int, home: str | None) -> None:  # fmt: skip
     """Show an experiment: status, best trial and every trial; or one TRIAL (id, prefix or number)."""
     from nniannot.runner.store import open_reader
 
@@ -69,6 +72,8 @@ def show(exp: str, trial_ref: str | None, as_json: bool, best_code: bool, code_t
         exp_id = resolve_exp(reader, exp)
         if best_code:
             _best_code(reader, exp_id, code_trial or trial_ref, out_dir)
+        elif pareto:
+            _pareto(reader, exp_id, as_json)
         elif trial_ref is not None:
             _one_trial(reader, exp_id, trial_ref, lines, as_json)
         elif as_json:
@@ -79,6 +84,16 @@ def show(exp: str, trial_ref: str | None, as_json: bool, best_code: bool, code_t
             from nniannot.runner.manage import show_text
 
             click.echo(show_text(reader, exp_id, home_of(home).trials_dir(exp_id), home))
+
+
+def _pareto(reader: StoreReader, exp_id: str, as_json: bool) -> None:
+    from nniannot.runner.manage import pareto_text
+    from nniannot.runner.reports import pareto_document
+
+    if as_json:
+        click.echo(json.dumps(pareto_document(reader, exp_id), indent=2))
+    else:
+        click.echo(pareto_text(reader, exp_id))
 
 
 def _best_code(reader: StoreReader, exp_id: str, trial_ref: str | None, out_dir: str | None) -> None:

@@ -101,9 +101,12 @@ def _signal_handlers(
 def _finish(session: Any, home: str | None, signals: list[int]) -> None:
     from nniannot.runner.console import summary
     from nniannot.runner.manage import no_success_reason
+    from nniannot.runner.paretoset import experiment_pareto, summary_lines
 
     exp = session.store.get_experiment(session.exp_id)
-    click.echo(summary(exp, session.home.trials_dir(exp.id), home))
+    pareto = experiment_pareto(exp, session.store)
+    outcome = summary_lines(pareto) if pareto is not None else None
+    click.echo(summary(exp, session.home.trials_dir(exp.id), home, outcome))
     if signals:
         sys.exit(128 + signals[0])  # the shell's convention: 130 for Ctrl-C, 143 for SIGTERM
     reason = no_success_reason(session.store, exp.id)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import json
 import subprocess
 import sys
 
@@ -75,14 +74,18 @@ def test_nas_mutable_layers_and_its_best_architecture_as_code(cli, tmp_path):
     assert f"width={best['params']['search/width/choice']}" in done.stdout
 
 
-def test_model_compression_reports_accuracy_and_size(cli):
+def test_model_compression_is_a_two_objective_search(cli):
     needs_torch()
     example = EXAMPLES / "model_compression"
     _run_tiny(cli, example / "config.yml", example / "compress.py", "--epochs", "5")
     doc = cli.show()
     assert_all_succeeded(doc, 2)
+    assert [o["key"] for o in doc["objectives"]] == ["accuracy", "size_kb"]
+    assert doc["constraints"] == [{"key": "accuracy", "op": ">=", "bound": 0.5}]
+    assert doc["pareto"]["reference_point"] == [0.5, 80.0]
     for trial in doc["trials"]:
         final = trial["final"]
-        assert set(final) >= {"default", "accuracy", "size_kb", "dense_kb"}
+        assert set(final) >= {"accuracy", "size_kb", "dense_kb"}
         assert 0 < final["size_kb"] <= final["dense_kb"]
-        assert json.dumps(final)  # a plain JSON document
+        assert trial["final_default"] == final["accuracy"]  # ranked by the first objective
+        assert trial["objectives"]["feasible"] == (final["accuracy"] >= 0.5)

@@ -146,4 +146,20 @@ def test_a_trial_is_told_at_the_call_when_a_value_is_not_a_metric(tmp_path: Path
 
 
 def test_standalone_refuses_the_same_values(tmp_path: Path) -> None:
-    assert _refused(tmp_path, {}) == EXPECTED_REFUSALS
+    """All but a dict without 'default': standalone, the script cannot know whether its experiment declares
+    objectives (whose keys then rank it instead)."""
+    without_default = [
+        "accepted {'loss': 1}" if "needs a numeric 'default' entry" in r else r for r in EXPECTED_REFUSALS
+    ]
+    assert _refused(tmp_path, {}) == without_default
+
+
+def test_a_trial_of_an_experiment_with_objectives_may_leave_out_default(tmp_path: Path) -> None:
+    sys_dir = tmp_path / "trial"
+    sys_dir.mkdir()
+    protocol.write_parameter_file(str(sys_dir), {})
+    env = {**protocol.trial_environment("exp1", "T1", str(sys_dir), 0), protocol.ENV_OBJECTIVES: "loss"}
+    without_default = [
+        "accepted {'loss': 1}" if "needs a numeric 'default' entry" in r else r for r in EXPECTED_REFUSALS
+    ]
+    assert _refused(tmp_path, env) == without_default
