@@ -16,7 +16,7 @@ from nniannot.runner.store import (
     trial_params,
     trial_points,
 )
-from nniannot.viewer import analysis, serialize, tablequery
+from nniannot.viewer import analysis, front, serialize, tablequery
 from nniannot.viewer.architecture import architecture
 from nniannot.viewer.cache import cached
 from nniannot.viewer.db import get_trial, reader
@@ -52,14 +52,23 @@ def best(ref: str) -> Any:
 
 def _table(ref: str, everything: bool) -> tuple[Any, list[dict[str, Any]], list[str], dict[str, str], int]:
     exp = reader().get_experiment(_exp_id(ref))
-    query = tablequery.parse_query(request.args, everything=everything)
+    found = pareto_front(exp)
+    ranks = found.rank_of() if found is not None else None
+    query = tablequery.parse_query(request.args, everything=everything, ranks=ranks)
     try:
         page = query_trials(reader(), exp.id, query)
     except StoreError as exc:  # a bad sort key or status in the URL
         raise tablequery.BadQuery(str(exc)) from None
     shorts = {c["key"]: c["short"] for c in serialize.param_columns(exp.search_space)}
-    cols = tablequery.columns(request.args, list(shorts))
-    return exp, [serialize.trial_row(t) for t in page.trials], cols, shorts, page.total
+    keys = found.objectives.keys if found is not None else ()
+    cols = tablequery.columns(request.args, list(shorts), keys)
+    rows = [serialize.trial_row(t) for t in page.trials]
+    if found is not None:
+        feasible = {found.seqs[i]: found.reasons[i] for i in range(len(found.seqs))}
+        for row in rows:  # the dominance rank, and why an infeasible trial is so
+            row["rank"] = ranks.get(row["seq"]) if ranks else None
+            row["infeasible"] = feasible.get(row["seq"])
+    return exp, rows, cols, shorts, page.total
 
 
 @bp.get("/experiments/<ref>/trials")
@@ -171,6 +180,29 @@ def _chart_data(exp: Any, limit: int) -> dict[str, Any]:
         "last_finished": analysis.last_finished(points),
         "importance": {**analysis.importance(rated, axes), "of": len(with_metric)},
     }  # fmt: skip
+
+
+def pareto_front(exp: Any) -> front.Front | None:
+    """The Pareto view of a multi-objective experiment (cached per change), None for one objective."""
+    objectives = front.objectives_of(exp.config)
+    if objectives is None:
+        return None
+
+    def compute() -> front.Front:
+        return front.front(objectives, trial_points(reader(), exp.id, decode=False, with_final=True))
+
+    return cached(("front", exp.id, exp.change_seq), compute)
+
+
+@bp.get("/experiments/<ref>/pareto")
+def pareto(ref: str) -> Any:
+    """Objective values, ranks, the Pareto set and the hypervolume (``{"objectives": null}`` for one objective)."""
+    exp = reader().get_experiment(_exp_id(ref))
+    found = pareto_front(exp)
+    if found is None:
+        return jsonify({"objectives": None})
+    limit = int(current_app.config["CHART_POINTS"])
+    return jsonify(cached(("pareto", exp.id, exp.change_seq, limit), lambda: front.to_json(found, limit)))
 
 
 @bp.get("/experiments/<ref>/history")

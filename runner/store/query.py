@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -46,6 +47,8 @@ class TrialQuery:
         sort: a key of :data:`SORT_COLUMNS`, ``param:<key>`` or ``metric:<key>`` (a key of dict metrics).
         descending: sort order; missing values always sort last.
         limit/offset: the page (``limit`` None: every matching trial).
+        ranks: each trial's rank by seq (a multi-objective experiment's dominance rank, which the store
+            does not keep); ``sort="rank"`` orders by it, trials without one last.
     """
 
     statuses: tuple[str, ...] = ()
@@ -56,6 +59,9 @@ class TrialQuery:
     limit: int | None = 50
     offset: int = 0
     revision: int | None = None
+    ranks: Mapping[int, int] | None = (
+        None  # seq -> dominance rank, computed by the caller: allows sort "rank"
+    )
 
 
 @dataclass(frozen=True)
@@ -135,8 +141,13 @@ def _where(exp_id: str, query: TrialQuery) -> tuple[str, list[Any]]:
     return " AND ".join(clauses), args
 
 
+RANKED = "(SELECT CAST(key AS INTEGER) AS rank_seq, value AS rank FROM json_each(?))"
+
+
 def _order(query: TrialQuery) -> tuple[str, list[Any]]:
     direction = "DESC" if query.descending else "ASC"
+    if query.sort == "rank" and query.ranks is not None:
+        return f"ranked.rank {direction} NULLS LAST, seq", []
     if query.sort in SORT_COLUMNS:
         return f"{SORT_COLUMNS[query.sort]} {direction} NULLS LAST, seq", []
     kind, _, key = query.sort.partition(":")
@@ -147,6 +158,7 @@ def _order(query: TrialQuery) -> tuple[str, list[Any]]:
         return f"{expr} {direction} NULLS LAST, seq", args
     raise StoreError(
         f"cannot sort trials by {query.sort!r}; use {', '.join(SORT_COLUMNS)}, param:<key> or metric:<key>"
+        + (" (rank: only in a multi-objective experiment)" if query.sort == "rank" else "")
     )
 
 
@@ -163,18 +175,23 @@ def query_trials(reader: StoreReader, exp_id: str, query: TrialQuery) -> TrialPa
     where, args = _where(exp_id, query)
     order, order_args = _order(query)
     page = [-1 if query.limit is None else query.limit, query.offset]
+    source = "trials"
+    if query.sort == "rank" and query.ranks is not None:  # join the ranks, one JSON object bound once
+        source = f"trials LEFT JOIN {RANKED} AS ranked ON ranked.rank_seq = trials.seq"
+        args = [json.dumps({str(k): v for k, v in query.ranks.items()}), *args]
     if query.search.strip() or query.params:
         # The filters cost a JSON lookup per trial: count in the same pass rather than filtering twice.
         rows = reader._rows(
-            f"SELECT *, COUNT(*) OVER () AS matching FROM trials WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
+            f"SELECT trials.*, COUNT(*) OVER () AS matching FROM {source} WHERE {where} ORDER BY {order}"
+            " LIMIT ? OFFSET ?",
             [*args, *order_args, *page],
             "query trials",
         )
         if rows or query.offset == 0:
             return TrialPage(int(rows[0]["matching"]) if rows else 0, [Trial.from_row(r) for r in rows])
-    total = reader._rows(f"SELECT COUNT(*) FROM trials WHERE {where}", args)[0][0]
+    total = reader._rows(f"SELECT COUNT(*) FROM {source} WHERE {where}", args)[0][0]
     rows = reader._rows(
-        f"SELECT * FROM trials WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
+        f"SELECT trials.* FROM {source} WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
         [*args, *order_args, *page],
         "query trials",
     )
@@ -204,24 +221,31 @@ class TrialPoint(NamedTuple):
 
 
 def trial_points(
-    reader: StoreReader, exp_id: str, revision: int | None = None, *, decode: bool = True
+    reader: StoreReader,
+    exp_id: str,
+    revision: int | None = None,
+    *,
+    decode: bool = True,
+    with_final: bool = False,
 ) -> list[TrialPoint]:
     """Every trial of ``exp_id`` (or of one revision) as a :class:`TrialPoint`, in seq order.
 
-    With ``decode`` False, ``params`` is empty and ``final`` None: much cheaper when only the numbers count.
+    With ``decode`` False, ``params`` is empty and ``final`` None (unless ``with_final``: the final result
+    is kept, as its JSON text): much cheaper when only the numbers count.
     """
     sql = (
         "SELECT id, seq, status, params, final_default, final_metric, started_at, ended_at,"
         " intermediate_count FROM trials WHERE experiment_id = ?"
     )
     if not decode:
-        sql = sql.replace("params, final_default, final_metric", "NULL, final_default, NULL")
+        final = "final_metric" if with_final else "NULL"
+        sql = sql.replace("params, final_default, final_metric", f"NULL, final_default, {final}")
     args: list[Any] = [exp_id]
     if revision is not None:
         sql, args = sql + " AND revision = ?", [*args, revision]
     rows = reader._rows(sql + " ORDER BY seq", args, "read trials for charts")
     if not decode:
-        return [TrialPoint(r[0], r[1], r[2], {}, r[4], None, r[6], r[7], r[8]) for r in rows]
+        return [TrialPoint(r[0], r[1], r[2], {}, r[4], r[5], r[6], r[7], r[8]) for r in rows]
     return [TrialPoint(r[0], r[1], r[2], _decode(r[3]) or {}, r[4], r[5], r[6], r[7], r[8]) for r in rows]
 
 

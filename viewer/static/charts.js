@@ -173,6 +173,7 @@
   }
   // Best so far as a step line up to the last finished trial, over every charted trial's metric.
   function drawBest() {
+    if (document.body.dataset.multi) return;  // pareto.js draws the hypervolume there
     const c = NA.colors(), t = data.trials, steps = data.best_history.map((h) => [...h]);
     const last = data.last_finished;
     if (steps.length && last !== null && last > steps[steps.length - 1][0]) steps.push([last, steps[steps.length - 1][1], steps[steps.length - 1][2]]);
