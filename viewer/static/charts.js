@@ -74,7 +74,10 @@
     }, true);
     parallelRows = rows; parallelIdDim = metricDim + 1;
     brushed(null);
-    if (brushActive) { brushActive = false; highlight(null); }  // redrawing clears the brush
+    if (brushActive) {  // redrawing clears the brush
+      brushActive = false; highlight(null);
+      document.dispatchEvent(new CustomEvent("na-brushed", { detail: null }));
+    }
     document.getElementById("axis-order").replaceChildren(...axes.map((a, i) => axisChip(a.name, i, axes.length)));
   }
   // An axis tick: short (1e-5, 0.001, 250), whatever the values' precision.
@@ -123,6 +126,8 @@
     brushActive = any;
     brushed(any ? active.map((i) => parallelRows[i][parallelIdDim]) : null);
     highlight(any ? new Set(active.map((i) => parallelRows[i][parallelIdDim])) : null);
+    // The explore panels keep only the brushed trials (contour, rank, distribution) or highlight them (slice).
+    document.dispatchEvent(new CustomEvent("na-brushed", { detail: any ? new Set(active.map((i) => parallelRows[i][parallelIdDim])) : null }));
   });
 
   // The strongest colour goes to the best trials: the highest values, or the lowest when minimizing.

@@ -11,6 +11,7 @@
   const LARGE = 1500;
   const url = new URL(location.href);
   let data = null, marked = null;  // the trials brushed in the parallel chart or selected in the table
+  let brushed = null;  // the trials in the ranges brushed in the parallel chart (null: no brush)
 
   function axisStyle() {
     const c = NA.colors();
@@ -27,6 +28,12 @@
   }
   const cell = (a, v) => (v === null || v === undefined ? null : categorical(a) ? String(v) : v);
   const withMetric = () => data.trials.value.map((v, i) => i).filter((i) => data.trials.value[i] !== null);
+  // The trials the contour, rank and distribution panels use: the brushed ones while a brush is active.
+  const kept = () => withMetric().filter((i) => !brushed || brushed.has(data.trials.id[i]));
+  function brushNote(id) {
+    const node = document.getElementById(id);
+    if (node) node.textContent = brushed ? `Only the ${kept().length} trial(s) in the ranges brushed in the parallel chart.` : "";
+  }
 
   // A parameter picker kept in the URL (?slice=lr, ?cx=lr&cy=batch, ...).
   function picker(id, param, fallback, draw) {
@@ -70,7 +77,8 @@
   function drawContour() {
     const a = cx(), b = cy(), c = NA.colors();
     if (!a || !b) return;
-    const idx = withMetric(), bx = bins(a, idx), by = bins(b, idx), sums = {}, counts = {};
+    const idx = kept(), bx = bins(a, withMetric()), by = bins(b, withMetric()), sums = {}, counts = {};
+    brushNote("contour-brush");
     idx.forEach((i) => {
       const x = bx.of(i), y = by.of(i);
       if (x < 0 || y < 0) return;
@@ -94,7 +102,8 @@
   function drawRank() {
     const a = rx(), b = ry(), c = NA.colors();
     if (!a || !b) return;
-    const idx = withMetric().sort((i, j) => sign * (data.trials.value[j] - data.trials.value[i]));
+    const idx = kept().sort((i, j) => sign * (data.trials.value[j] - data.trials.value[i]));
+    brushNote("rank-brush");
     const groups = FIFTHS.map(() => []);
     idx.forEach((i, r) => {
       const p = [cell(a, a.values[i]), cell(b, b.values[i]), data.trials.id[i], r + 1];
@@ -110,7 +119,8 @@
         itemStyle: { color: FIFTH_COLORS[k] } })) }, true);
   }
   function drawEdf() {
-    const c = NA.colors(), ys = withMetric().map((i) => data.trials.value[i]).sort((p, q) => sign * (q - p));
+    const c = NA.colors(), ys = kept().map((i) => data.trials.value[i]).sort((p, q) => sign * (q - p));
+    brushNote("edf-brush");
     // Maximizing: the share of trials at least this good, from the best value down; minimizing, at most.
     const pts = ys.map((v, k) => [v, (k + 1) / ys.length]);
     charts.edf.setOption({ ...NA.chartBase(), grid: { left: 60, right: 20, top: 20, bottom: 45 },
@@ -153,6 +163,7 @@
     drawAll();
   });
   document.addEventListener("na-marked", (e) => { marked = e.detail; if (data) drawSlice(); });
+  document.addEventListener("na-brushed", (e) => { brushed = e.detail; if (data) { drawContour(); drawRank(); drawEdf(); } });
   NA.onTheme(drawAll);
   charts.timeline.on("click", (p) => { if (p.data && p.data.id) location.href = `/experiments/${encodeURIComponent(NA.expId)}/trials/${encodeURIComponent(p.data.id)}`; });
 })();
