@@ -260,7 +260,8 @@ def arch(ref: str) -> Any:
         isinstance(s, dict) and s.get("_type") == "mutable_layer" for s in exp.search_space.values()
     )
     points = trial_points(reader(), exp.id) if has_blocks else []  # no blocks: no trial to read
-    return jsonify(architecture(exp.search_space, points, exp.optimize_mode, top))
+    wiring = exp.config.get("architecture") if isinstance(exp.config, dict) else None
+    return jsonify(architecture(exp.search_space, points, exp.optimize_mode, top, wiring))
 
 
 COMPARE_EXPERIMENTS = (2, 5)
