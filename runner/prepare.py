@@ -54,6 +54,7 @@ class TrialLaunch:
     fingerprint: str | None = None
     files: list[str] = field(default_factory=list)
     snapshot: str | None = None
+    architecture: dict[str, Any] = field(default_factory=dict)  # mutable layers' wiring, for the viewer
 
     @cached_property
     def parsed_space(self) -> SearchSpace:
@@ -179,6 +180,7 @@ def _finish(
         command, cwd, env, space, project is not None and bool(project.search_space), [which, *notes],
         project.fingerprint if project is not None else None,
         [str(p) for p in project.files] if project is not None else [], snapshot,
+        {k: v for r in project.results.values() for k, v in r.architecture.items()} if project is not None else {},
     )  # fmt: skip
     if space:
         launch.parsed_space  # noqa: B018 - parse now: a bad key fails before anything is recorded

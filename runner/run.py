@@ -64,12 +64,21 @@ def create_experiment(cfg: ExperimentConfig, home: Home, launch: TrialLaunch | N
         cfg.script or next((t for t in cfg.command if t.endswith(".py")), "trial")
     )
     exp = store.create_experiment(
-        name=name, config={**cfg.to_json(), "launch": launch.to_json()}, search_space=launch.search_space,
+        name=name, config=_config_json(cfg, launch), search_space=launch.search_space,
         command=launch.command, code_dir=cfg.code_dir, optimize_mode=cfg.optimize_mode, tuner=cfg.tuner,
         assessor=cfg.assessor, max_trials=cfg.max_trials, max_duration=cfg.max_duration,
         concurrency=cfg.concurrency,
     )  # fmt: skip
     return Session(home, store, exp, cfg, launch)
+
+
+def _config_json(cfg: ExperimentConfig, launch: TrialLaunch) -> dict[str, Any]:
+    """The configuration kept with the experiment; ``architecture`` records the mutable layers' outputs and
+    inputs (which NNI's search-space format leaves out) for the viewer's architecture graph."""
+    out = {**cfg.to_json(), "launch": launch.to_json()}
+    if launch.architecture:
+        out["architecture"] = launch.architecture
+    return out
 
 
 def _check_algorithms(cfg: ExperimentConfig, space: SearchSpace) -> None:

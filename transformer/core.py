@@ -10,7 +10,7 @@ from nniannot.errors import Diagnostic
 from nniannot.transformer import locate
 from nniannot.transformer.context import Context
 from nniannot.transformer.parse import parse_site
-from nniannot.transformer.records import Annotation
+from nniannot.transformer.records import Annotation, MutableLayers
 from nniannot.transformer.rewrite import annotation_edits
 from nniannot.transformer.source import Edit, Source, decode
 from nniannot.transformer.space import SpaceBuilder, add_annotation
@@ -33,6 +33,9 @@ class TransformResult:
     has_annotations: bool
     imports: list[ast.Import | ast.ImportFrom] = field(default_factory=list, repr=False)
     tree: ast.Module | None = field(default=None, repr=False)
+    # Per mutable_layers key, each layer's output name and inputs: the wiring NNI's search space leaves out
+    # (it stays NNI's format), kept for the viewer's architecture graph.
+    architecture: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -95,7 +98,7 @@ def _expand(src: Source, sites: list[locate.Site], module: str, result: Transfor
     owned: list[tuple[Edit, Annotation]] = []
     for site in sites:
         try:
-            owned.extend(_site(src, site, module, builder, diagnostics))
+            owned.extend(_site(src, site, module, builder, diagnostics, result.architecture))
         except RecursionError:
             # ast, astor and the renderers recurse once per level of nesting; a sum of thousands of
             # terms is deeper than Python's stack allows.
@@ -115,8 +118,9 @@ _TOO_DEEP = (
 
 
 def _site(
-    src: Source, site: locate.Site, module: str, builder: SpaceBuilder, diagnostics: list[Diagnostic]
-) -> list[tuple[Edit, Annotation]]:
+    src: Source, site: locate.Site, module: str, builder: SpaceBuilder, diagnostics: list[Diagnostic],
+    wiring: dict[str, dict[str, Any]],
+) -> list[tuple[Edit, Annotation]]:  # fmt: skip
     """The edits of one annotation site; its problems go to ``diagnostics``."""
     annotation = parse_site(src, site, module, diagnostics)
     matches: list[ast.expr] = []
@@ -132,6 +136,14 @@ def _site(
     diagnostics.extend(clashes)
     if clashes:
         return []
+    if isinstance(annotation.record, MutableLayers):
+        record = annotation.record
+        architecture = {
+            layer.name: {"layer_output": layer.output, "fixed_inputs": list(layer.fixed_inputs),
+                         "optional_inputs": [label for label, _ in layer.optional_inputs]}
+            for layer in record.layers
+        }  # fmt: skip
+        wiring[record.key] = architecture
     return [(e, annotation) for e in annotation_edits(src, annotation, matches)]
 
 

@@ -6,6 +6,7 @@ JSON-ready values, so a page of a 20,000-trial experiment gets a few thousand po
 
 from __future__ import annotations
 
+import heapq
 import json
 import math
 from typing import Any
@@ -19,6 +20,7 @@ RESAMPLES = 30  # bootstrap resamples behind the importance band
 BAND_TRIALS = (
     2000  # trials each bootstrap resample draws (the band of a bigger experiment is as wide or wider)
 )
+IMPORTANCE_TRIALS = 10_000  # importance of a bigger experiment rests on an even sample of this many trials
 
 
 def usable(value: float | None) -> bool:
@@ -35,13 +37,32 @@ def sample(points: list[TrialPoint], limit: int, optimize_mode: str) -> list[Tri
     stride through the rest, so charts keep the top trials exactly and the overall shape approximately."""
     if len(points) <= limit:
         return points
-    s = sign(optimize_mode)
-    ranked = sorted((p for p in points if usable(p.final_default)), key=lambda p: -s * p.final_default)  # type: ignore[operator]
-    keep = {p.seq for p in ranked[: limit // 4]}
-    rest = [p for p in points if p.seq not in keep]
+    s, isfinite = sign(optimize_mode), math.isfinite
+    scored = [(s * v, -i) for i, p in enumerate(points) if (v := p.final_default) is not None and isfinite(v)]
+    keep = {-i for _, i in heapq.nlargest(limit // 4, scored)}  # ties: the earlier trial
+    rest = [i for i in range(len(points)) if i not in keep]
     step = len(rest) / max(1, limit - len(keep))
-    keep.update(rest[int(i * step)].seq for i in range(limit - len(keep)) if int(i * step) < len(rest))
-    return [p for p in points if p.seq in keep]
+    keep.update(rest[int(k * step)] for k in range(limit - len(keep)) if int(k * step) < len(rest))
+    return [points[i] for i in sorted(keep)]
+
+
+def even_sample(points: list[TrialPoint], limit: int) -> list[TrialPoint]:
+    """At most ``limit`` of ``points``, an even stride through them in their order."""
+    if len(points) <= limit:
+        return points
+    step = len(points) / limit
+    return [points[int(k * step)] for k in range(limit)]
+
+
+def rated(points: list[TrialPoint]) -> list[TrialPoint]:
+    """The points with a finite final metric."""
+    isfinite = math.isfinite
+    return [p for p in points if (v := p.final_default) is not None and isfinite(v)]
+
+
+def with_params(points: list[TrialPoint], params: dict[int, dict[str, Any]]) -> list[TrialPoint]:
+    """``points`` carrying the parameters ``params`` gives for their seq (points read without them)."""
+    return [p._replace(params=params.get(p.seq, {})) for p in points]
 
 
 def best_history(points: list[TrialPoint], optimize_mode: str) -> list[list[Any]]:

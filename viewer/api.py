@@ -8,8 +8,15 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, jsonify, request, send_file
 
 from nniannot.errors import StoreError
-from nniannot.runner.store import intermediate_summary, metric_keys, query_trials, trial_points
-from nniannot.viewer import analysis, serialize, tablequery
+from nniannot.runner.store import (
+    intermediate_summary,
+    metric_keys,
+    query_trials,
+    trial_ids,
+    trial_params,
+    trial_points,
+)
+from nniannot.viewer import analysis, front, serialize, tablequery
 from nniannot.viewer.architecture import architecture
 from nniannot.viewer.cache import cached
 from nniannot.viewer.db import get_trial, reader
@@ -45,14 +52,23 @@ def best(ref: str) -> Any:
 
 def _table(ref: str, everything: bool) -> tuple[Any, list[dict[str, Any]], list[str], dict[str, str], int]:
     exp = reader().get_experiment(_exp_id(ref))
-    query = tablequery.parse_query(request.args, everything=everything)
+    found = pareto_front(exp)
+    ranks = found.rank_of() if found is not None else None
+    query = tablequery.parse_query(request.args, everything=everything, ranks=ranks)
     try:
         page = query_trials(reader(), exp.id, query)
     except StoreError as exc:  # a bad sort key or status in the URL
         raise tablequery.BadQuery(str(exc)) from None
     shorts = {c["key"]: c["short"] for c in serialize.param_columns(exp.search_space)}
-    cols = tablequery.columns(request.args, list(shorts))
-    return exp, [serialize.trial_row(t) for t in page.trials], cols, shorts, page.total
+    keys = found.objectives.keys if found is not None else ()
+    cols = tablequery.columns(request.args, list(shorts), keys)
+    rows = [serialize.trial_row(t) for t in page.trials]
+    if found is not None:
+        feasible = {found.seqs[i]: found.reasons[i] for i in range(len(found.seqs))}
+        for row in rows:  # the dominance rank, and why an infeasible trial is so
+            row["rank"] = ranks.get(row["seq"]) if ranks else None
+            row["infeasible"] = feasible.get(row["seq"])
+    return exp, rows, cols, shorts, page.total
 
 
 @bp.get("/experiments/<ref>/trials")
@@ -138,18 +154,20 @@ def charts(ref: str) -> Any:
 
 
 def _chart_data(exp: Any, limit: int) -> dict[str, Any]:
-    points = trial_points(reader(), exp.id)
+    points = trial_points(reader(), exp.id, decode=False)
     shown = analysis.sample(points, limit, exp.optimize_mode)
+    with_metric = analysis.rated(points)
+    rated = analysis.even_sample(with_metric, analysis.IMPORTANCE_TRIALS)
+    # Only the charted sample and the importance sample need their parameters decoded.
+    params = trial_params(reader(), exp.id, sorted({p.seq for p in shown} | {p.seq for p in rated}))
+    shown, rated = analysis.with_params(shown, params), analysis.with_params(rated, params)
     axes = analysis.axes_of(serialize.param_columns(exp.search_space))
-    values = {a["name"]: analysis.axis_values(points, a) for a in axes}
-    index = {p.seq: i for i, p in enumerate(points)}
-    rows = [index[p.seq] for p in shown]
     return {
         "total": len(points),
         "sampled": len(shown) < len(points),
         "optimize_mode": exp.optimize_mode,
         "change_seq": exp.change_seq,
-        "axes": [{**a, "values": [values[a["name"]][i] for i in rows]} for a in axes],
+        "axes": [{**a, "values": analysis.axis_values(shown, a)} for a in axes],
         "trials": {
             "id": [p.id for p in shown], "seq": [p.seq for p in shown], "status": [p.status for p in shown],
             "value": [p.final_default for p in shown],
@@ -160,8 +178,31 @@ def _chart_data(exp: Any, limit: int) -> dict[str, Any]:
         },
         "best_history": analysis.best_history(points, exp.optimize_mode),
         "last_finished": analysis.last_finished(points),
-        "importance": analysis.importance(points, axes, values),
+        "importance": {**analysis.importance(rated, axes), "of": len(with_metric)},
     }  # fmt: skip
+
+
+def pareto_front(exp: Any) -> front.Front | None:
+    """The Pareto view of a multi-objective experiment (cached per change), None for one objective."""
+    objectives = front.objectives_of(exp.config)
+    if objectives is None:
+        return None
+
+    def compute() -> front.Front:
+        return front.front(objectives, trial_points(reader(), exp.id, decode=False, with_final=True))
+
+    return cached(("front", exp.id, exp.change_seq), compute)
+
+
+@bp.get("/experiments/<ref>/pareto")
+def pareto(ref: str) -> Any:
+    """Objective values, ranks, the Pareto set and the hypervolume (``{"objectives": null}`` for one objective)."""
+    exp = reader().get_experiment(_exp_id(ref))
+    found = pareto_front(exp)
+    if found is None:
+        return jsonify({"objectives": None})
+    limit = int(current_app.config["CHART_POINTS"])
+    return jsonify(cached(("pareto", exp.id, exp.change_seq, limit), lambda: front.to_json(found, limit)))
 
 
 @bp.get("/experiments/<ref>/history")
@@ -202,11 +243,11 @@ def curves(ref: str) -> Any:
 def _band(exp_id: str) -> tuple[list[list[Any]], bool]:
     """Min/mean/max per step over every trial, or over an even sample of a big experiment's trials."""
     limit = int(current_app.config["CHART_POINTS"])
-    points = trial_points(reader(), exp_id, decode=False)
+    every = trial_ids(reader(), exp_id)
     ids = None
-    if len(points) > limit:
-        step = len(points) / limit
-        ids = [points[int(i * step)].id for i in range(limit)]
+    if len(every) > limit:
+        step = len(every) / limit
+        ids = [every[int(i * step)] for i in range(limit)]
     summary = intermediate_summary(reader(), exp_id, ids)
     return [[s.step, s.count, s.low, s.mean, s.high] for s in summary], ids is not None
 
@@ -215,7 +256,12 @@ def _band(exp_id: str) -> tuple[list[list[Any]], bool]:
 def arch(ref: str) -> Any:
     exp = reader().get_experiment(_exp_id(ref))
     top = tablequery.int_arg(request.args, "top", 20, 1, 100) / 100
-    return jsonify(architecture(exp.search_space, trial_points(reader(), exp.id), exp.optimize_mode, top))
+    has_blocks = any(
+        isinstance(s, dict) and s.get("_type") == "mutable_layer" for s in exp.search_space.values()
+    )
+    points = trial_points(reader(), exp.id) if has_blocks else []  # no blocks: no trial to read
+    wiring = exp.config.get("architecture") if isinstance(exp.config, dict) else None
+    return jsonify(architecture(exp.search_space, points, exp.optimize_mode, top, wiring))
 
 
 COMPARE_EXPERIMENTS = (2, 5)

@@ -47,10 +47,30 @@ def _layer(key: str, name: str, spec: dict[str, Any], done: list[TrialPoint], to
             "input_size": spec.get("optional_input_size"), "output": spec.get("layer_output")}  # fmt: skip
 
 
+def _wired(spec: dict[str, Any], recorded: Any, name: str) -> dict[str, Any]:
+    """A layer's spec with its output and fixed inputs from the recorded wiring when the space lacks them."""
+    extra = recorded.get(name) if isinstance(recorded, dict) else None
+    if not isinstance(extra, dict):
+        return spec
+    out = dict(spec)
+    if not out.get("layer_output") and isinstance(extra.get("layer_output"), str):
+        out["layer_output"] = extra["layer_output"]
+    fixed = extra.get("fixed_inputs")
+    if not out.get("fixed_inputs") and isinstance(fixed, list) and all(isinstance(f, str) for f in fixed):
+        out["fixed_inputs"] = fixed
+    return out
+
+
 def architecture(
-    search_space: dict[str, Any], points: list[TrialPoint], optimize_mode: str, top_fraction: float = 0.2
-) -> dict[str, Any]:
-    """The blocks of ``search_space`` with per-choice statistics over ``points`` (empty if no blocks)."""
+    search_space: dict[str, Any], points: list[TrialPoint], optimize_mode: str, top_fraction: float = 0.2,
+    wiring: Any = None,
+) -> dict[str, Any]:  # fmt: skip
+    """The blocks of ``search_space`` with per-choice statistics over ``points`` (empty if no blocks).
+
+    ``wiring`` is the experiment's recorded ``architecture`` (per block key and layer: ``layer_output`` and
+    ``fixed_inputs``, which NNI's search space leaves out); with it, a layer whose output is another
+    layer's input gets an edge to it.
+    """
     s = sign(optimize_mode)
     done = sorted((p for p in points if usable(p.final_default)), key=lambda p: -s * p.final_default)  # type: ignore[operator]
     top = done[: max(1, round(len(done) * top_fraction))] if done else []
@@ -60,8 +80,9 @@ def architecture(
     for key, spec in search_space.items():
         if not isinstance(spec, dict) or spec.get("_type") != "mutable_layer":
             continue
+        recorded = wiring.get(key) if isinstance(wiring, dict) else None
         layers = [
-            _layer(key, name, layer, done, top, best, mean)
+            _layer(key, name, _wired(layer, recorded, name), done, top, best, mean)
             for name, layer in (spec.get("_value") or {}).items()
             if isinstance(layer, dict)
         ]

@@ -8,9 +8,10 @@ from typing import Any
 from flask import Blueprint, abort, current_app, render_template, request
 from werkzeug.wrappers import Response
 
-from nniannot.runner.store import metric_keys, revisions
+from nniannot.runner.store import metric_keys, revisions, trial_params
 from nniannot.runner.store.fields import trial_reason
-from nniannot.viewer import serialize, tablequery
+from nniannot.viewer import front, serialize, tablequery
+from nniannot.viewer.api import pareto_front
 from nniannot.viewer.cache import cached
 from nniannot.viewer.db import get_trial, reader
 from nniannot.viewer.filters import number
@@ -28,9 +29,11 @@ def _page(template: str, exp: Any, **context: Any) -> str:
     has_arch = any(
         isinstance(s, dict) and s.get("_type") == "mutable_layer" for s in exp.search_space.values()
     )
+    objectives = front.objectives_of(exp.config)
     return render_template(
-        template, exp=exp, summary=serialize.experiment_summary(exp), has_arch=has_arch, **context
-    )
+        template, exp=exp, summary=serialize.experiment_summary(exp), has_arch=has_arch,
+        objectives=objectives, **context
+    )  # fmt: skip
 
 
 @bp.get("/favicon.ico")
@@ -56,11 +59,32 @@ def overview(ref: str) -> str:
         exp,
         k=k,
         best=best,
+        pareto=_pareto_set(exp),
         revisions=chain if len(chain) > 1 else [],
         columns=serialize.param_columns(exp.search_space),
         note=reader().note(exp.id),
         tab="overview",
     )
+
+
+def _pareto_set(exp: Any) -> dict[str, Any] | None:
+    """The overview's Pareto set: its members (objective values and parameters), the hypervolume and
+    its reference point (None for a single-objective experiment)."""
+    found = pareto_front(exp)
+    if found is None:
+        return None
+    members = sorted(found.members, key=lambda i: found.values[i])
+    params = trial_params(reader(), exp.id, [found.seqs[i] for i in members])
+    return {
+        "objectives": found.objectives.objectives,
+        "members": [{"id": found.ids[i], "seq": found.seqs[i], "values": found.values[i],
+                     "params": params.get(found.seqs[i], {})} for i in members],
+        "hypervolume": found.hypervolume,
+        "reference": found.reference,
+        "reference_given": found.reference_given,
+        "infeasible": sum(1 for v in found.violations if v > 0),
+        "problems": len(found.problems),
+    }  # fmt: skip
 
 
 @bp.get("/experiments/<ref>/trials")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from nniannot.runner.store import TrialQuery
@@ -19,7 +19,7 @@ from nniannot.viewer.filters import when
 
 MAX_PAGE = 500
 BASE_COLUMNS = ["id", "seq", "status", "final"]
-OPTIONAL = ["duration", "reason", "started", "ended", "intermediates"]
+OPTIONAL = ["duration", "reason", "started", "ended", "intermediates", "rank"]
 
 
 class BadQuery(ValueError):
@@ -40,8 +40,12 @@ def int_arg(args: Mapping[str, str], name: str, default: int, low: int, high: in
     return value
 
 
-def parse_query(args: Mapping[str, str], *, everything: bool = False) -> TrialQuery:
-    """The store query for these URL arguments; with ``everything`` the page limits are ignored."""
+def parse_query(
+    args: Mapping[str, str], *, everything: bool = False, ranks: Mapping[int, int] | None = None
+) -> TrialQuery:
+    """The store query for these URL arguments; with ``everything`` the page limits are ignored.
+
+    ``ranks`` (dominance rank by trial seq, for a multi-objective experiment) allows ``sort=rank``."""
     size = int_arg(args, "size", 50, 1, MAX_PAGE)
     page = int_arg(args, "page", 1, 1, 10**9)
     order = args.get("order", "asc")
@@ -57,13 +61,16 @@ def parse_query(args: Mapping[str, str], *, everything: bool = False) -> TrialQu
         descending=order == "desc",
         limit=None if everything else size,
         offset=0 if everything else (page - 1) * size,
+        ranks=ranks,
     )
 
 
-def columns(args: Mapping[str, str], param_keys: list[str]) -> list[str]:
-    """The columns the table shows: the base ones, then ``cols`` (default: every parameter, duration, reason)."""
+def columns(args: Mapping[str, str], param_keys: list[str], objective_keys: Sequence[str] = ()) -> list[str]:
+    """The columns the table shows: the base ones, then ``cols`` (default: every parameter, duration, reason;
+    for a multi-objective experiment, its dominance rank and each objective's value first)."""
     chosen = args.get("cols")
-    default = [*(f"param:{k}" for k in param_keys), "duration", "reason"]
+    front = ["rank", *(f"metric:{k}" for k in objective_keys)] if objective_keys else []
+    default = [*front, *(f"param:{k}" for k in param_keys), "duration", "reason"]
     extra = [c for c in chosen.split(",") if c] if chosen else default
     return BASE_COLUMNS + [c for c in extra if c not in BASE_COLUMNS]
 

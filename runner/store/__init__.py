@@ -25,6 +25,8 @@ from nniannot.runner.store.query import (
     intermediate_summary,
     metric_keys,
     query_trials,
+    trial_ids,
+    trial_params,
     trial_points,
 )
 from nniannot.runner.store.reader import StoreReader
@@ -108,5 +110,7 @@ __all__ = [
     "owner_alive",
     "query_trials",
     "revisions",
+    "trial_ids",
+    "trial_params",
     "trial_points",
 ]

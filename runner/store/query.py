@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from nniannot.errors import StoreError
 from nniannot.runner.store.fields import exception_line
@@ -46,6 +47,8 @@ class TrialQuery:
         sort: a key of :data:`SORT_COLUMNS`, ``param:<key>`` or ``metric:<key>`` (a key of dict metrics).
         descending: sort order; missing values always sort last.
         limit/offset: the page (``limit`` None: every matching trial).
+        ranks: each trial's rank by seq (a multi-objective experiment's dominance rank, which the store
+            does not keep); ``sort="rank"`` orders by it, trials without one last.
     """
 
     statuses: tuple[str, ...] = ()
@@ -56,6 +59,9 @@ class TrialQuery:
     limit: int | None = 50
     offset: int = 0
     revision: int | None = None
+    ranks: Mapping[int, int] | None = (
+        None  # seq -> dominance rank, computed by the caller: allows sort "rank"
+    )
 
 
 @dataclass(frozen=True)
@@ -135,8 +141,13 @@ def _where(exp_id: str, query: TrialQuery) -> tuple[str, list[Any]]:
     return " AND ".join(clauses), args
 
 
+RANKED = "(SELECT CAST(key AS INTEGER) AS rank_seq, value AS rank FROM json_each(?))"
+
+
 def _order(query: TrialQuery) -> tuple[str, list[Any]]:
     direction = "DESC" if query.descending else "ASC"
+    if query.sort == "rank" and query.ranks is not None:
+        return f"ranked.rank {direction} NULLS LAST, seq", []
     if query.sort in SORT_COLUMNS:
         return f"{SORT_COLUMNS[query.sort]} {direction} NULLS LAST, seq", []
     kind, _, key = query.sort.partition(":")
@@ -147,6 +158,7 @@ def _order(query: TrialQuery) -> tuple[str, list[Any]]:
         return f"{expr} {direction} NULLS LAST, seq", args
     raise StoreError(
         f"cannot sort trials by {query.sort!r}; use {', '.join(SORT_COLUMNS)}, param:<key> or metric:<key>"
+        + (" (rank: only in a multi-objective experiment)" if query.sort == "rank" else "")
     )
 
 
@@ -163,29 +175,34 @@ def query_trials(reader: StoreReader, exp_id: str, query: TrialQuery) -> TrialPa
     where, args = _where(exp_id, query)
     order, order_args = _order(query)
     page = [-1 if query.limit is None else query.limit, query.offset]
+    source = "trials"
+    if query.sort == "rank" and query.ranks is not None:  # join the ranks, one JSON object bound once
+        source = f"trials LEFT JOIN {RANKED} AS ranked ON ranked.rank_seq = trials.seq"
+        args = [json.dumps({str(k): v for k, v in query.ranks.items()}), *args]
     if query.search.strip() or query.params:
         # The filters cost a JSON lookup per trial: count in the same pass rather than filtering twice.
         rows = reader._rows(
-            f"SELECT *, COUNT(*) OVER () AS matching FROM trials WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
+            f"SELECT trials.*, COUNT(*) OVER () AS matching FROM {source} WHERE {where} ORDER BY {order}"
+            " LIMIT ? OFFSET ?",
             [*args, *order_args, *page],
             "query trials",
         )
         if rows or query.offset == 0:
             return TrialPage(int(rows[0]["matching"]) if rows else 0, [Trial.from_row(r) for r in rows])
-    total = reader._rows(f"SELECT COUNT(*) FROM trials WHERE {where}", args)[0][0]
+    total = reader._rows(f"SELECT COUNT(*) FROM {source} WHERE {where}", args)[0][0]
     rows = reader._rows(
-        f"SELECT * FROM trials WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
+        f"SELECT trials.* FROM {source} WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
         [*args, *order_args, *page],
         "query trials",
     )
     return TrialPage(int(total), [Trial.from_row(r) for r in rows])
 
 
-@dataclass(frozen=True)
-class TrialPoint:
+class TrialPoint(NamedTuple):
     """The few fields of a trial that charts need (cheaper than a whole :class:`Trial`).
 
-    ``final`` (the final metric as reported) is decoded only when read.
+    ``final`` (the final metric as reported) is decoded only when read. A named tuple, because charts of a
+    big experiment build one per trial and a tuple is several times cheaper to make than a frozen dataclass.
     """
 
     id: str
@@ -204,27 +221,69 @@ class TrialPoint:
 
 
 def trial_points(
-    reader: StoreReader, exp_id: str, revision: int | None = None, *, decode: bool = True
+    reader: StoreReader,
+    exp_id: str,
+    revision: int | None = None,
+    *,
+    decode: bool = True,
+    with_final: bool = False,
 ) -> list[TrialPoint]:
     """Every trial of ``exp_id`` (or of one revision) as a :class:`TrialPoint`, in seq order.
 
-    With ``decode`` False, ``params`` is empty and ``final`` None: much cheaper when only the numbers count.
+    With ``decode`` False, ``params`` is empty and ``final`` None (unless ``with_final``: the final result
+    is kept, as its JSON text): much cheaper when only the numbers count.
     """
     sql = (
         "SELECT id, seq, status, params, final_default, final_metric, started_at, ended_at,"
         " intermediate_count FROM trials WHERE experiment_id = ?"
     )
     if not decode:
-        sql = sql.replace("params, final_default, final_metric", "NULL, final_default, NULL")
+        final = "final_metric" if with_final else "NULL"
+        sql = sql.replace("params, final_default, final_metric", f"NULL, final_default, {final}")
     args: list[Any] = [exp_id]
     if revision is not None:
         sql, args = sql + " AND revision = ?", [*args, revision]
     rows = reader._rows(sql + " ORDER BY seq", args, "read trials for charts")
+    if not decode:
+        return [TrialPoint(r[0], r[1], r[2], {}, r[4], r[5], r[6], r[7], r[8]) for r in rows]
     return [TrialPoint(r[0], r[1], r[2], _decode(r[3]) or {}, r[4], r[5], r[6], r[7], r[8]) for r in rows]
 
 
 def _decode(text: str | None) -> Any:
     return None if text is None else json.loads(text)
+
+
+def trial_ids(reader: StoreReader, exp_id: str) -> list[str]:
+    """The ids of every trial of ``exp_id``, in seq order (one column: cheap for a big experiment)."""
+    rows = reader._rows(
+        "SELECT id FROM trials WHERE experiment_id = ? ORDER BY seq", (exp_id,), "read trial ids"
+    )
+    return [r[0] for r in rows]
+
+
+def trial_params(reader: StoreReader, exp_id: str, seqs: list[int]) -> dict[int, dict[str, Any]]:
+    """The parameters of the trials numbered ``seqs`` of ``exp_id``, by seq.
+
+    Cheaper than :func:`trial_points` with ``decode`` when charts need the parameters of a sample only:
+    the rows are read by index and their JSON decoded in one pass.
+    """
+    rows = reader._rows(
+        "SELECT seq, params FROM trials WHERE experiment_id = ? AND seq IN (SELECT value FROM json_each(?))",
+        (exp_id, json.dumps(seqs)),
+        "read trial parameters",
+    )
+    try:
+        decoded = json.loads("[" + ",".join(r[1] for r in rows) + "]")
+    except ValueError:  # one damaged row: decode them one by one, the damaged one as no parameters
+        decoded = [_decode_or_empty(r[1]) for r in rows]
+    return {r[0]: p if isinstance(p, dict) else {} for r, p in zip(rows, decoded)}
+
+
+def _decode_or_empty(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return {}
 
 
 def metric_keys(reader: StoreReader, exp_id: str) -> list[str]:

@@ -126,10 +126,18 @@ def test_brushing_filters_the_trials_table_and_highlights(sixty, watched):
         assert [s["name"] for s in scatter["series"]] == ["trials", "highlighted"]
         brushed = {p[2] for p in scatter["series"][1]["data"]}
         assert {p[2] for p in page.evaluate(OPTION, "chart-slice")["series"][1]["data"]} == brushed
+        # Contour, rank and the distribution keep only the brushed trials (those with a metric).
+        with_metric = {p[2] for p in page.evaluate(OPTION, "chart-slice")["series"][1]["data"]}
+        ranked = {p[2] for f in page.evaluate(OPTION, "chart-rank")["series"] for p in f["data"]}
+        assert ranked == with_metric and 0 < len(ranked) < 40
+        assert len(page.evaluate(OPTION, "chart-edf")["series"][0]["data"]) == len(ranked)
+        assert sum(c[3] for c in page.evaluate(OPTION, "chart-contour")["series"][0]["data"]) == len(ranked)
+        assert "brushed" in page.inner_text("#rank-brush")
         href = page.get_attribute("#brush-trials", "href")
         page.click('#top-chips [data-top="50"]')  # a redraw clears the brush and its highlight
         page.wait_for_selector("#brush-note:empty", state="attached")
         assert [s["name"] for s in page.evaluate(OPTION, "chart-scatter")["series"]] == ["trials"]
+        assert len(page.evaluate(OPTION, "chart-edf")["series"][0]["data"]) == 40  # the brush is gone
         page.goto(url.rstrip("/") + href)
         page.wait_for_selector("#trials-table tbody tr[data-id]")
         assert "p.train%2Fact%2Fchoice=relu" in page.url or "p.train/act/choice=relu" in page.url
@@ -238,12 +246,17 @@ def test_explore_panels(sixty, watched):
         assert contour["yAxis"][0]["data"] == ["relu", "gelu", "tanh"]
         assert sum(c[3] for c in contour["series"][0]["data"]) == 40
         assert contour["visualMap"][0]["dimension"] == 2  # coloured by the mean, not the count
-        ranks = _option(page, "chart-rank")["series"][0]["data"]
-        assert sorted(r[4] for r in ranks) == list(range(1, 41))
+        fifths = _option(page, "chart-rank")["series"]
+        assert [len(f["data"]) for f in fifths] == [8] * 5  # 40 trials with a metric, in fifths by rank
+        assert sorted(r[3] for f in fifths for r in f["data"]) == list(range(1, 41))
         edf = _option(page, "chart-edf")["series"][0]["data"]
         assert edf[-1][1] == 1 and edf[0][0] == max(p[0] for p in edf)  # maximizing: from the best value
-        bars = _option(page, "chart-timeline")["series"][0]["data"]
-        assert len(bars) == 60 and {b["value"][4] for b in bars} >= {"RUNNING", "FAILED", "SUCCEEDED"}
+        by_status = {s["name"]: s["data"] for s in _option(page, "chart-timeline")["series"]}
+        assert sum(map(len, by_status.values())) == 60 and set(by_status) >= {
+            "RUNNING",
+            "FAILED",
+            "SUCCEEDED",
+        }
         page.locator("#chart-slice").scroll_into_view_if_needed()
         screenshot(page, "viewer-explore")
 

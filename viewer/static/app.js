@@ -120,6 +120,8 @@ const NA = (() => {
   function chart(id) {
     const node = document.getElementById(id);
     if (!node) return null;
+    const existing = echarts.getInstanceByDom(node);  // two scripts of a page may draw one chart
+    if (existing) return existing;
     const instance = echarts.init(node, null, { renderer: "canvas" });
     charts.push(instance);
     return instance;

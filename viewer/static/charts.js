@@ -74,7 +74,10 @@
     }, true);
     parallelRows = rows; parallelIdDim = metricDim + 1;
     brushed(null);
-    if (brushActive) { brushActive = false; highlight(null); }  // redrawing clears the brush
+    if (brushActive) {  // redrawing clears the brush
+      brushActive = false; highlight(null);
+      document.dispatchEvent(new CustomEvent("na-brushed", { detail: null }));
+    }
     document.getElementById("axis-order").replaceChildren(...axes.map((a, i) => axisChip(a.name, i, axes.length)));
   }
   // An axis tick: short (1e-5, 0.001, 250), whatever the values' precision.
@@ -123,6 +126,8 @@
     brushActive = any;
     brushed(any ? active.map((i) => parallelRows[i][parallelIdDim]) : null);
     highlight(any ? new Set(active.map((i) => parallelRows[i][parallelIdDim])) : null);
+    // The explore panels keep only the brushed trials (contour, rank, distribution) or highlight them (slice).
+    document.dispatchEvent(new CustomEvent("na-brushed", { detail: any ? new Set(active.map((i) => parallelRows[i][parallelIdDim])) : null }));
   });
 
   // The strongest colour goes to the best trials: the highest values, or the lowest when minimizing.
@@ -173,6 +178,7 @@
   }
   // Best so far as a step line up to the last finished trial, over every charted trial's metric.
   function drawBest() {
+    if (document.body.dataset.multi) return;  // pareto.js draws the hypervolume there
     const c = NA.colors(), t = data.trials, steps = data.best_history.map((h) => [...h]);
     const last = data.last_finished;
     if (steps.length && last !== null && last > steps[steps.length - 1][0]) steps.push([last, steps[steps.length - 1][1], steps[steps.length - 1][2]]);
@@ -207,8 +213,10 @@
       series.push({ name: "max (all trials)", type: "line", data: s.map((r) => [r[0], r[4]]), lineStyle: { type: "dashed", color: c.muted, width: 1 }, itemStyle: { color: c.muted }, showSymbol: false });
     }
     for (const [id, ys] of Object.entries(curves.curves)) {
-      series.push({ name: id, type: "line", data: ys.map((y, i) => [i, y]), showSymbol: ys.length < 40, symbolSize: 4,
-        lineStyle: { width: curves.selected ? 2 : 1, opacity: curves.selected ? 1 : 0.6 } });
+      // Symbols on a few short curves only: fifty curves of symbols cost thousands of shapes; the lines
+      // themselves answer hover and click (triggerLineEvent).
+      series.push({ name: id, type: "line", data: ys.map((y, i) => [i, y]), showSymbol: ids.length <= 10 && ys.length < 40, symbolSize: 4,
+        triggerLineEvent: true, lineStyle: { width: curves.selected ? 2 : 1, opacity: curves.selected ? 1 : 0.6 } });
     }
     charts.curves.setOption({ ...NA.chartBase(), grid: { left: 60, right: 20, top: 50, bottom: 45 },
       legend: { type: "scroll", top: 0, textStyle: { color: c.muted }, pageTextStyle: { color: c.muted },
@@ -247,7 +255,7 @@
               { type: "line", shape: { x1: b[0], y1: b[1] - h / 2, x2: b[0], y2: b[1] + h / 2 }, style }] };
           } }] }, true);
     document.getElementById("importance-note").textContent = imp.axes.length
-      ? `Based on ${imp.trials} trial(s) with a metric; whiskers span the 10th–90th percentile over bootstrap resamples.`
+      ? `Based on ${imp.of > imp.trials ? `an even sample of ${imp.trials} of the ${imp.of}` : imp.trials} trial(s) with a metric; whiskers span the 10th–90th percentile over bootstrap resamples.`
       : `Needs at least 3 trials with a metric (${imp.trials} so far).`;
   }
   function drawAll() {
@@ -263,7 +271,7 @@
       NA.getJSON(`/api/experiments/${exp}/curves?trials=${encodeURIComponent(selected.join(","))}`)]);
     data = d; curves = c;
     document.getElementById("sample-note").textContent = data.sampled
-      ? `${data.total} trials: charts show ${data.trials.id.length} of them (the best quarter and an even sample of the rest); best so far and importance use all.`
+      ? `${data.total} trials: charts show ${data.trials.id.length} of them (the best quarter and an even sample of the rest); best so far uses all${data.importance.of > data.importance.trials ? `, importance an even sample of ${data.importance.trials}` : " and so does importance"}.`
       : `${data.total} trial(s).`;
     drawAll();
     // The explore panels (explore.js) draw from the same data.

@@ -6,8 +6,12 @@
   const charts = { slice: NA.chart("chart-slice"), contour: NA.chart("chart-contour"), rank: NA.chart("chart-rank"),
     edf: NA.chart("chart-edf"), timeline: NA.chart("chart-timeline") };
   const sign = document.body.dataset.mode === "minimize" ? -1 : 1;
+  // Past this many points a scatter is drawn in ECharts' large mode (one path, not an element per point):
+  // a 100,000-trial experiment charts 4,000 trials in each of several panels.
+  const LARGE = 1500;
   const url = new URL(location.href);
   let data = null, marked = null;  // the trials brushed in the parallel chart or selected in the table
+  let brushed = null;  // the trials in the ranges brushed in the parallel chart (null: no brush)
 
   function axisStyle() {
     const c = NA.colors();
@@ -24,6 +28,12 @@
   }
   const cell = (a, v) => (v === null || v === undefined ? null : categorical(a) ? String(v) : v);
   const withMetric = () => data.trials.value.map((v, i) => i).filter((i) => data.trials.value[i] !== null);
+  // The trials the contour, rank and distribution panels use: the brushed ones while a brush is active.
+  const kept = () => withMetric().filter((i) => !brushed || brushed.has(data.trials.id[i]));
+  function brushNote(id) {
+    const node = document.getElementById(id);
+    if (node) node.textContent = brushed ? `Only the ${kept().length} trial(s) in the ranges brushed in the parallel chart.` : "";
+  }
 
   // A parameter picker kept in the URL (?slice=lr, ?cx=lr&cy=batch, ...).
   function picker(id, param, fallback, draw) {
@@ -41,8 +51,9 @@
     const a = sliceAxis(), c = NA.colors();
     if (!a) return;
     const pts = withMetric().map((i) => [cell(a, a.values[i]), data.trials.value[i], data.trials.id[i]]).filter((p) => p[0] !== null);
-    const series = [{ name: "trials", type: "scatter", data: marked ? pts.filter((p) => !marked.has(p[2])) : pts, symbolSize: 6,
-      itemStyle: { color: marked ? c.muted : c.accent, opacity: marked ? 0.4 : 0.7 } }];
+    const big = pts.length > LARGE;
+    const series = [{ name: "trials", type: "scatter", data: marked ? pts.filter((p) => !marked.has(p[2])) : pts, symbolSize: big ? 3 : 6,
+      large: big, largeThreshold: LARGE, itemStyle: { color: marked ? c.muted : c.accent, opacity: marked ? 0.4 : 0.7 } }];
     if (marked) series.push({ name: "highlighted", type: "scatter", data: pts.filter((p) => marked.has(p[2])), symbolSize: 8, itemStyle: { color: c.bad } });
     charts.slice.setOption({ ...NA.chartBase(), grid: { left: 60, right: 20, top: 20, bottom: 50 },
       tooltip: { ...NA.chartBase().tooltip, trigger: "item", formatter: (p) => `${NA.esc(p.value[2])}: ${NA.esc(NA.fmt(p.value[0]))} → ${NA.esc(NA.fmt(p.value[1]))}` },
@@ -66,7 +77,8 @@
   function drawContour() {
     const a = cx(), b = cy(), c = NA.colors();
     if (!a || !b) return;
-    const idx = withMetric(), bx = bins(a, idx), by = bins(b, idx), sums = {}, counts = {};
+    const idx = kept(), bx = bins(a, withMetric()), by = bins(b, withMetric()), sums = {}, counts = {};
+    brushNote("contour-brush");
     idx.forEach((i) => {
       const x = bx.of(i), y = by.of(i);
       if (x < 0 || y < 0) return;
@@ -83,20 +95,32 @@
         textStyle: { color: c.muted }, formatter: (v) => NA.fmt(v), inRange: { color: sign < 0 ? ["#d1495b", "#f3d8a0", "#2457c5"] : ["#2457c5", "#f3d8a0", "#d1495b"] } } : undefined,
       series: [{ type: "heatmap", data: cells, label: { show: false } }] }, true);
   }
+  // Rank: each trial at its two parameter values, in one of five colours by its metric's rank (a series per
+  // fifth, so that thousands of trials draw in large mode and the legend names the fifths).
+  const FIFTHS = ["best 20%", "20–40%", "40–60%", "60–80%", "worst 20%"];
+  const FIFTH_COLORS = ["#d1495b", "#e8875b", "#f3c26b", "#7aa2ff", "#c9d3e6"];
   function drawRank() {
     const a = rx(), b = ry(), c = NA.colors();
     if (!a || !b) return;
-    const idx = withMetric().sort((i, j) => sign * (data.trials.value[j] - data.trials.value[i]));
-    const pts = idx.map((i, r) => [cell(a, a.values[i]), cell(b, b.values[i]), 1 - r / Math.max(1, idx.length - 1), data.trials.id[i], r + 1]).filter((p) => p[0] !== null && p[1] !== null);
-    charts.rank.setOption({ ...NA.chartBase(), grid: { left: 80, right: 20, top: 20, bottom: 80 },
-      tooltip: { ...NA.chartBase().tooltip, trigger: "item", formatter: (p) => `${NA.esc(p.value[3])}: rank ${NA.esc(p.value[4])} of ${idx.length}` },
+    const idx = kept().sort((i, j) => sign * (data.trials.value[j] - data.trials.value[i]));
+    brushNote("rank-brush");
+    const groups = FIFTHS.map(() => []);
+    idx.forEach((i, r) => {
+      const p = [cell(a, a.values[i]), cell(b, b.values[i]), data.trials.id[i], r + 1];
+      if (p[0] !== null && p[1] !== null) groups[Math.min(4, Math.floor((5 * r) / Math.max(1, idx.length)))].push(p);
+    });
+    const big = idx.length > LARGE;
+    charts.rank.setOption({ ...NA.chartBase(), grid: { left: 80, right: 20, top: 36, bottom: 50 },
+      legend: { top: 0, textStyle: { color: c.muted }, data: FIFTHS },
+      tooltip: { ...NA.chartBase().tooltip, trigger: "item", formatter: (p) => `${NA.esc(p.value[2])}: rank ${NA.esc(p.value[3])} of ${idx.length}` },
       xAxis: axisFor(a, a.label || a.name), yAxis: { ...axisFor(b, b.label || b.name), nameGap: 60 },
-      visualMap: { dimension: 2, min: 0, max: 1, orient: "horizontal", left: "center", bottom: 0, text: ["best", "worst"], textStyle: { color: c.muted },
-        inRange: { color: ["#c9d3e6", "#2457c5", "#d1495b"] } },
-      series: [{ type: "scatter", data: pts, symbolSize: 8 }] }, true);
+      // Drawn worst first, so the best trials lie on top.
+      series: groups.map((g, k) => ({ name: FIFTHS[k], type: "scatter", data: g, symbolSize: big ? 4 : 8, large: big, largeThreshold: 0, z: 10 - k,
+        itemStyle: { color: FIFTH_COLORS[k] } })) }, true);
   }
   function drawEdf() {
-    const c = NA.colors(), ys = withMetric().map((i) => data.trials.value[i]).sort((p, q) => sign * (q - p));
+    const c = NA.colors(), ys = kept().map((i) => data.trials.value[i]).sort((p, q) => sign * (q - p));
+    brushNote("edf-brush");
     // Maximizing: the share of trials at least this good, from the best value down; minimizing, at most.
     const pts = ys.map((v, k) => [v, (k + 1) / ys.length]);
     charts.edf.setOption({ ...NA.chartBase(), grid: { left: 60, right: 20, top: 20, bottom: 45 },
@@ -110,19 +134,21 @@
     const color = { SUCCEEDED: c.ok, FAILED: c.bad, RUNNING: c.accent, EARLY_STOPPED: c.warn };
     const rows = t.id.map((id, i) => [i, t.started[i], t.ended[i] === null ? now : t.ended[i], id, t.status[i], t.seq[i]]).filter((r) => r[1] !== null);
     const origin = Math.min(...rows.map((r) => r[1]));
-    const bars = rows.map((r, k) => ({ value: [k, r[1] - origin, r[2] - origin, r[3], r[4], r[5]], itemStyle: { color: color[r[4]] || c.muted } }));
+    // One segment per trial, a "lines" series per status in large mode (one path each, not a shape per trial).
+    const byStatus = {};
+    rows.forEach((r, k) => (byStatus[r[4]] = byStatus[r[4]] || []).push({ coords: [[r[1] - origin, k], [r[2] - origin, k]], id: r[3], seq: r[5], status: r[4] }));
     const node = document.getElementById("chart-timeline");
-    const height = Math.max(200, Math.min(900, 40 + bars.length * 6));
+    const height = Math.max(200, Math.min(900, 40 + rows.length * 6));
     if (node.style.height !== height + "px") { node.style.height = height + "px"; charts.timeline.resize(); }
-    charts.timeline.setOption({ ...NA.chartBase(), grid: { left: 60, right: 20, top: 10, bottom: 40 },
-      tooltip: { ...NA.chartBase().tooltip, trigger: "item", formatter: (p) => `#${NA.esc(p.value[5])} ${NA.esc(p.value[3])} (${NA.esc(p.value[4])}): ${NA.esc(NA.fmtDuration(p.value[1]))} → ${NA.esc(NA.fmtDuration(p.value[2]))}` },
-      xAxis: { type: "value", name: "seconds since the first start", nameLocation: "middle", nameGap: 25, axisLabel: { color: c.muted, formatter: (v) => NA.fmtDuration(v) }, ...axisStyle() },
-      yAxis: { type: "value", inverse: true, min: 0, max: Math.max(1, bars.length), axisLabel: { show: false }, splitLine: { show: false } },
-      series: [{ type: "custom", data: bars, encode: { x: [1, 2], y: 0 }, renderItem: (params, api) => {
-        const a = api.coord([api.value(1), api.value(0)]), b = api.coord([api.value(2), api.value(0)]);
-        const h = Math.max(2, api.size([0, 1])[1] * 0.8);
-        return { type: "rect", shape: { x: a[0], y: a[1] - h / 2, width: Math.max(1, b[0] - a[0]), height: h }, style: api.style() };
-      } }] }, true);
+    const rowPx = Math.max(1, ((height - 50) / Math.max(1, rows.length)) * 0.8);
+    charts.timeline.setOption({ ...NA.chartBase(), grid: { left: 60, right: 20, top: 30, bottom: 40 },
+      legend: { top: 0, textStyle: { color: c.muted } },
+      tooltip: { ...NA.chartBase().tooltip, trigger: "item", formatter: (p) => { const d = p.data || {}; return `#${NA.esc(d.seq)} ${NA.esc(d.id)} (${NA.esc(d.status)}): ${NA.esc(NA.fmtDuration(d.coords[0][0]))} → ${NA.esc(NA.fmtDuration(d.coords[1][0]))}`; } },
+      // A lines series does not widen the axis to its data: the span is given.
+      xAxis: { type: "value", min: 0, max: Math.max(1, ...rows.map((r) => r[2] - origin)), name: "seconds since the first start", nameLocation: "middle", nameGap: 25, ...axisStyle(), axisLabel: { color: c.muted, formatter: (v) => NA.fmtDuration(v) } },
+      yAxis: { type: "value", inverse: true, min: 0, max: Math.max(1, rows.length), axisLabel: { show: false }, splitLine: { show: false } },
+      series: Object.entries(byStatus).map(([status, segs]) => ({ name: status, type: "lines", coordinateSystem: "cartesian2d", data: segs,
+        large: segs.length > LARGE, largeThreshold: LARGE, lineStyle: { color: color[status] || c.muted, width: rowPx, opacity: 1, cap: "butt" } })) }, true);
   }
   function drawAll() { if (data) { drawSlice(); drawContour(); drawRank(); drawEdf(); drawTimeline(); } }
   document.addEventListener("na-charts", (e) => {
@@ -137,6 +163,7 @@
     drawAll();
   });
   document.addEventListener("na-marked", (e) => { marked = e.detail; if (data) drawSlice(); });
+  document.addEventListener("na-brushed", (e) => { brushed = e.detail; if (data) { drawContour(); drawRank(); drawEdf(); } });
   NA.onTheme(drawAll);
-  charts.timeline.on("click", (p) => { location.href = `/experiments/${encodeURIComponent(NA.expId)}/trials/${encodeURIComponent(p.value[3])}`; });
+  charts.timeline.on("click", (p) => { if (p.data && p.data.id) location.href = `/experiments/${encodeURIComponent(NA.expId)}/trials/${encodeURIComponent(p.data.id)}`; });
 })();

@@ -29,8 +29,8 @@
     history = data.best_history; points = data.points; last = data.last_finished;
     drawBest();
   }
-  load().catch((err) => NA.say(err.message, true));
-  NA.onTheme(drawBest);
+  // A multi-objective experiment's chart is the hypervolume over trials (pareto.js).
+  if (!document.body.dataset.multi) { load().catch((err) => NA.say(err.message, true)); NA.onTheme(drawBest); }
 
   const form = document.getElementById("limits-form");
   if (form) {

@@ -72,11 +72,12 @@
       case "ended": return NA.fmtTime(row.ended_at);
       case "intermediates": return String(row.intermediate_count);
       case "reason": return row.reason || "";
+      case "rank": return row.rank === null || row.rank === undefined ? "" : row.infeasible !== null ? `${row.rank} (infeasible)` : row.rank === 0 ? "0 (Pareto set)" : String(row.rank);
       default: return NA.fmt(row[col]);
     }
   }
   const sortKey = (col) => (col.startsWith("param:") || col.startsWith("metric:") ? col : col);
-  const numeric = (col) => ["final", "seq", "intermediates", "duration"].includes(col) || col.startsWith("metric:");
+  const numeric = (col) => ["final", "seq", "intermediates", "duration", "rank"].includes(col) || col.startsWith("metric:");
 
   function header(cols) {
     const tr = NA.el("tr", {}, NA.el("th", { "aria-label": "Select" }, ""));
@@ -110,6 +111,7 @@
         // No final metric (running, early-stopped, failed): the last reported value, marked as such.
         content = NA.el("span", { class: "partial", title: `last of ${row.intermediate_count} intermediate result(s); no final metric` }, content, NA.el("span", { class: "muted small" }, " (last)"));
       else if (col === "reason" && content) content = NA.el("span", { class: "reason", title: content }, content);
+      else if (col === "rank" && row.infeasible) content = NA.el("span", { class: "s-FAILED", title: `breaks ${row.infeasible}` }, content);
       const cls = [numeric(col) ? "num" : null, col === "started" || col === "ended" || col === "duration" ? "nowrap" : null].filter(Boolean).join(" ");
       tr.append(NA.el("td", { class: cls || null, "data-col": col }, content));
     }
