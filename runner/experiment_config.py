@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from nniannot.errors import ConfigError
+from nniannot.nas import MODES, normalize_mode
 from nniannot.runner.bounds import check_int, check_seconds
 from nniannot.runner.tuners import DEFAULT_TUNER
 
@@ -65,6 +66,9 @@ class ExperimentConfig:
     upload: list[str] = field(default_factory=list)  # dask: more files to ship (absolute, globs allowed)
     shared_fs: bool = False  # dask: the workers see the runner's paths, nothing is shipped
     retry_lost: bool = False  # dask: run a trial once more if its worker dies
+    nas_mode: str = "classic"  # classic | darts | enas | oneshot (NNI's `_mode` suffix accepted)
+    retrain: int = 0  # one-shot modes: then retrain the derived architecture in this many classic trials
+    retrain_of: str | None = None  # set on a retraining experiment: the one-shot experiment it retrains
 
     def to_json(self) -> dict[str, Any]:
         """Every field as JSON-ready values (the store keeps this)."""
@@ -111,6 +115,18 @@ class ExperimentConfig:
             yield f"seed must be a whole number, but got {self.seed!r}"
         if not self.script and not self.command:
             yield "no trial to run: give a script (nni-annot run train.py) or a trial command"
+        yield from self._nas_problems()
+
+    def _nas_problems(self) -> Iterator[str]:
+        mode = normalize_mode(str(self.nas_mode))
+        if mode is None:
+            yield f"nas mode must be one of {', '.join(MODES)} (NNI's `_mode` suffix accepted), but got {self.nas_mode!r}"
+            return
+        self.nas_mode = mode
+        if isinstance(self.retrain, bool) or not isinstance(self.retrain, int) or self.retrain < 0:
+            yield f"retrain must be a whole number of trials >= 0, but got {self.retrain!r}"
+        elif self.retrain and mode == "classic":
+            yield "retrain applies to a one-shot search (--nas-mode darts, enas or oneshot), not to classic mode"
 
     def _backend_problems(self) -> Iterator[str]:
         if self.backend not in ("local", "dask"):

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from nniannot import nas
 from nniannot.errors import ConfigError, TunerError
 from nniannot.runner.assessors import Assessor, make_assessor
 from nniannot.runner.backends.base import Backend, TrialSpec
@@ -152,10 +153,19 @@ def spec_maker(session: Session) -> Callable[[Trial], TrialSpec]:
     def make(trial: Trial) -> TrialSpec:
         return TrialSpec(
             session.exp_id, trial.id, trial.seq, list(launch.command), launch.cwd,
-            attempt_dir(trials_dir, trial), dict(trial.params), dict(launch.env), cfg.gpus_per_trial,
+            attempt_dir(trials_dir, trial), dict(trial.params), {**launch.env, **nas_env(cfg, trial)},
+            cfg.gpus_per_trial,
         )  # fmt: skip
 
     return make
+
+
+def nas_env(cfg: ExperimentConfig, trial: Trial) -> dict[str, str]:
+    """A one-shot trial's mode; a retraining trial's seed (its sequence number plus one)."""
+    env = {} if cfg.nas_mode == "classic" else {nas.ENV_MODE: cfg.nas_mode}
+    if cfg.retrain_of:
+        env[nas.ENV_SEED] = str(trial.seq + 1)
+    return env
 
 
 def limits_of(cfg: ExperimentConfig) -> Limits:
