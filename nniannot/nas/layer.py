@@ -101,8 +101,9 @@ class LayerState:
         picked: list[int] = []
         if self.beta is not None:
             p_in = torch.sigmoid(self.beta)
-            draw = torch.bernoulli(p_in.detach()).bool().tolist()
-            order = sorted(range(len(self.inputs)), key=lambda i: -float(p_in[i]))
+            odds = p_in.detach()
+            draw = torch.bernoulli(odds).bool().tolist()
+            order = sorted(range(len(self.inputs)), key=lambda i: -float(odds[i]))
             on = [i for i in order if draw[i]][: self.size[1]]
             on += [i for i in order if i not in on][: max(self.size[0] - len(on), 0)]
             picked = sorted(on)
