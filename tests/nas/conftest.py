@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 torch.manual_seed(0)
+torch.set_num_threads(1)
 
 
 class Net(nn.Module):

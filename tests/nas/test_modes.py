@@ -15,7 +15,7 @@ from tests.nas.conftest import TINY, run_script
 
 pytestmark = pytest.mark.torch
 
-BLOCK = "tiny/mutable_block_35"
+BLOCK = "tiny/mutable_block_36"
 
 
 @pytest.mark.parametrize("mode", ["darts", "enas", "oneshot"])
@@ -60,7 +60,7 @@ def test_candidates_of_different_shapes_are_named_with_their_shapes(in_mode: Any
         "return self.b(sum(inputs[0] + inputs[1]))", "return sum(inputs[0] + inputs[1])[:, :3]"
     )
     message = _error(tmp_path, source)
-    assert message.startswith(f"{tmp_path / 'tiny.py'}:22: error: the candidates of mutable layer")
+    assert message.startswith(f"{tmp_path / 'tiny.py'}:23: error: the candidates of mutable layer")
     assert "`self.lin()` -> [64, 3]" in message and "`self.act(fn='tanh')` -> [64, 8]" in message
 
 
@@ -68,7 +68,7 @@ def test_a_candidate_returning_no_tensor_is_located(in_mode: Any, tmp_path: Path
     in_mode("oneshot")
     source = TINY.replace("return getattr(torch, fn)(sum(inputs[0] + inputs[1]))", "return 1.0")
     message = _error(tmp_path, source)
-    assert ":22: error: candidate `self.act(fn='tanh')`" in message and "returned float" in message
+    assert ":23: error: candidate `self.act(fn='tanh')`" in message and "returned float" in message
 
 
 def test_training_update_without_mutable_layers_is_located(in_mode: Any, tmp_path: Path) -> None:
@@ -85,7 +85,7 @@ def test_enas_refuses_a_layer_run_a_varying_number_of_times(in_mode: Any, tmp_pa
         "    loss = sum(nn.functional.cross_entropy(model(x), y) for _ in range(1 + step % 2))\n    loss.backward()",
     )
     message = _error(tmp_path, source)
-    assert ":22: error: in enas mode mutable layer `mutable_layer_0`" in message
+    assert ":23: error: in enas mode mutable layer `mutable_layer_0`" in message
     assert "ran 2 times in step 2 and 1 before" in message
 
 
