@@ -161,8 +161,10 @@ def spec_maker(session: Session) -> Callable[[Trial], TrialSpec]:
 
 
 def nas_env(cfg: ExperimentConfig, trial: Trial) -> dict[str, str]:
-    """A one-shot trial's mode; a retraining trial's seed (its sequence number plus one)."""
+    """A one-shot trial's mode (and the experiment's seed); a retraining trial's seed (its seq plus one)."""
     env = {} if cfg.nas_mode == "classic" else {nas.ENV_MODE: cfg.nas_mode}
+    if env and cfg.seed is not None:
+        env[nas.ENV_SEED] = str(cfg.seed)
     if cfg.retrain_of:
         env[nas.ENV_SEED] = str(trial.seq + 1)
     return env
