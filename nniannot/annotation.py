@@ -8,11 +8,12 @@ experiment) the rewritten code keeps its original values itself (it asks :func:`
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Mapping
 
-from nniannot import trial
-from nniannot.errors import ProtocolError
-from nniannot.trial import get_next_parameter, report_final_result, report_intermediate_result
+from nniannot import nas, trial
+from nniannot.errors import NasError, ProtocolError
+from nniannot.trial import get_next_parameter
 
 TYPE_CHECKING = False  # every annotated trial imports this module: keep `typing` off its start-up
 if TYPE_CHECKING:
@@ -140,8 +141,15 @@ def mutable_layer(
 ) -> Any:
     """Call the chosen layer as ``layer([fixed_inputs, chosen_optional_inputs], **kwargs)``.
 
-    Standalone: the first layer choice and the first ``min`` optional inputs.
+    Standalone: the first layer choice and the first ``min`` optional inputs. In a one-shot mode
+    (darts, enas, oneshot) the super-network computes it instead (:mod:`nniannot.nas.supernet`).
     """
+    if nas.mode() != "classic":
+        net = _supernet()
+        return net.current().call(
+            block, layer, funcs, funcs_kwargs, fixed_inputs, optional_inputs, optional_input_size,
+            net.where_of(1),
+        )  # fmt: skip
     if standalone():
         chosen = next(iter(funcs))
         size = optional_input_size if isinstance(optional_input_size, int) else optional_input_size[0]
@@ -171,5 +179,57 @@ def _layer_value(
     return entry["chosen_layer"], names
 
 
+def _supernet() -> Any:
+    """The torch super-network module; a located error when torch is missing."""
+    try:
+        from nniannot.nas import supernet
+    except ImportError as exc:
+        if exc.name != "torch":
+            raise
+        caller = sys._getframe(2)
+        raise NasError(
+            f"{caller.f_code.co_filename}:{caller.f_lineno}: error: {nas.mode()} mode builds a PyTorch "
+            "super-network, but torch is not installed (pip install torch==2.13.0), or run in classic mode"
+        ) from None
+    return supernet
+
+
+def _nas_active() -> bool:
+    return nas.mode() != "classic" and "nniannot.nas.supernet" in sys.modules
+
+
 def training_update(*args: Any, **kwargs: Any) -> None:
-    """NNI's one-shot TensorFlow NAS hook; nothing to do in classic (trial-per-architecture) mode."""
+    """The one-shot hook after ``loss.backward()``: steps the architecture side; nothing in classic mode.
+
+    Keywords: ``loss=`` (darts: a separate loss whose gradient steps the architecture weights),
+    ``lr=`` (the architecture optimiser's learning rate). NNI's ``tf=``/``session=`` are ignored.
+    """
+    if nas.mode() == "classic":
+        return
+    net = _supernet()
+    net.current().update(net.where_of(1), **kwargs)
+
+
+def report_intermediate_result(metric: Any) -> None:
+    """Report an intermediate result; in a one-shot mode also rewards enas and records the architecture."""
+    trial.report_intermediate_result(metric)
+    if _nas_active():
+        from nniannot.nas import supernet
+
+        net = supernet.current()
+        value = metric.get("default") if isinstance(metric, Mapping) else metric
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            net.reward(float(value))
+        net.snapshot()
+        net.write()
+
+
+def report_final_result(metric: Any) -> None:
+    """Report the final result; in a one-shot mode also records the derived architecture."""
+    trial.report_final_result(metric)
+    if _nas_active():
+        from nniannot.nas import supernet
+
+        net = supernet.current()
+        net.snapshot()
+        net.write()

@@ -103,6 +103,10 @@ class ProtocolError(NniAnnotError):
     """A trial's parameter or metric file is malformed."""
 
 
+class NasError(NniAnnotError):
+    """A mutable layer cannot run in the one-shot architecture-search mode asked for; located at its line."""
+
+
 class MetricError(ProtocolError):
     """A value reported as a metric is not one: a metric is a number, or a dict with a numeric ``default``."""
 

@@ -21,6 +21,7 @@ import os
 import sys
 import types
 
+from nniannot.errors import NasError
 from nniannot.snapshot import Snapshot, SnapshotError
 
 TYPE_CHECKING = False
@@ -220,7 +221,12 @@ def run_script(script: str, args: Sequence[str], snapshot_dir: str, code_dir: st
 
 
 def _report_uncaught(exc: BaseException) -> None:
-    """Print the traceback as ``python script.py`` would, without this launcher's own frames."""
+    """Print the traceback as ``python script.py`` would, without this launcher's own frames.
+
+    A :class:`~nniannot.errors.NasError` is the user's mistake, already located: its message alone."""
+    if isinstance(exc, NasError):
+        sys.stderr.write(f"{exc}\n")
+        return
     tb = exc.__traceback__
     while tb is not None and tb.tb_frame.f_code.co_filename == __file__:
         tb = tb.tb_next

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from nniannot import nas
 from nniannot.errors import CustomAlgorithmError, MetricError, NniAnnotError, ProtocolError
 from nniannot.objectives import Objectives
 from nniannot.protocol import Metric, MetricRecord, check_metric, check_reportable
@@ -30,6 +31,7 @@ from nniannot.runner.assessors import Assessor
 from nniannot.runner.backends.base import FINISHED, METRIC, STARTED, Backend, TrialEvent, TrialSpec
 from nniannot.runner.experiment_actions import ActionHandler
 from nniannot.runner.listener import Listener, Progress
+from nniannot.runner.nas_record import adopt
 from nniannot.runner.outcome import (
     STOP_ALGORITHM,
     STOP_ASSESSOR,
@@ -124,6 +126,7 @@ class ExperimentLoop:
         self._best: tuple[float, str] | None = None
         self._started = time.monotonic()
         self._actions = ActionHandler(store, exp_id, self)
+        self._nas_dirs: dict[str, str] = {}
 
     # public ------------------------------------------------------------------------------------------
 
@@ -365,6 +368,8 @@ class ExperimentLoop:
         trial = self.store.begin_attempt(self.exp_id, trial.id)
         spec = self.make_spec(trial)
         self.store.update_trial(self.exp_id, trial.id, dir=spec.trial_dir, command=spec.command)
+        if nas.ENV_MODE in spec.env:  # a one-shot trial: its derived architecture becomes its params
+            self._nas_dirs[trial.id] = spec.trial_dir
         self.live[trial.id] = LiveTrial(trial.id, trial.seq, dict(trial.params), attempt=trial.attempt)
         self.backend.submit(spec)
         self.listener.trial_started(trial.id, trial.seq, trial.params)
@@ -466,11 +471,15 @@ class ExperimentLoop:
         if infeasible is not None:  # still SUCCEEDED: the trial ran well, its result breaks a constraint
             message = "; ".join(m for m in (infeasible, outcome.message) if m)
             outcome = dataclasses.replace(outcome, message=message)
+        nas_dir = self._nas_dirs.pop(live.trial_id, None)
+        note = None
+        if nas_dir is not None and outcome.status == SUCCEEDED:
+            note = adopt(self.store, self.exp_id, live.trial_id, nas_dir, live.params)
         self.store.set_trial_status(
             self.exp_id,
             live.trial_id,
             outcome.status,
-            message=outcome.message,
+            message="; ".join(m for m in (outcome.message, note) if m) or None,
             exit_code=event.exit_code,
             stderr_tail=event.stderr_tail or None,
         )

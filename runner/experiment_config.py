@@ -14,6 +14,7 @@ from typing import Any
 
 from nniannot.errors import ConfigError
 from nniannot.objectives import Objectives, build
+from nniannot.nas import MODES, normalize_mode
 from nniannot.runner.bounds import check_int, check_seconds
 from nniannot.runner.tuners import DEFAULT_MULTI_OBJECTIVE_TUNER, DEFAULT_TUNER
 
@@ -73,6 +74,9 @@ class ExperimentConfig:
     objectives: list[Any] = field(default_factory=list)
     constraints: list[Any] = field(default_factory=list)
     reference_point: list[Any] | None = None
+    nas_mode: str = "classic"  # classic | darts | enas | oneshot (NNI's `_mode` suffix accepted)
+    retrain: int = 0  # one-shot modes: then retrain the derived architecture in this many classic trials
+    retrain_of: str | None = None  # set on a retraining experiment: the one-shot experiment it retrains
 
     def to_json(self) -> dict[str, Any]:
         """Every field as JSON-ready values (the store keeps this)."""
@@ -134,6 +138,18 @@ class ExperimentConfig:
             yield f"seed must be a whole number, but got {self.seed!r}"
         if not self.script and not self.command:
             yield "no trial to run: give a script (nni-annot run train.py) or a trial command"
+        yield from self._nas_problems()
+
+    def _nas_problems(self) -> Iterator[str]:
+        mode = normalize_mode(str(self.nas_mode))
+        if mode is None:
+            yield f"nas mode must be one of {', '.join(MODES)} (NNI's `_mode` suffix accepted), but got {self.nas_mode!r}"
+            return
+        self.nas_mode = mode
+        if isinstance(self.retrain, bool) or not isinstance(self.retrain, int) or self.retrain < 0:
+            yield f"retrain must be a whole number of trials >= 0, but got {self.retrain!r}"
+        elif self.retrain and mode == "classic":
+            yield "retrain applies to a one-shot search (--nas-mode darts, enas or oneshot), not to classic mode"
 
     def _backend_problems(self) -> Iterator[str]:
         if self.backend not in ("local", "dask"):

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from nniannot.errors import ConfigError
+from nniannot.nas import MODES, normalize_mode
 from nniannot.runner.config_section import Section
 from nniannot.runner.config_values import load_search_space_file, resolve_path, split_command
 from nniannot.runner.config_yaml import YamlMap, plain
@@ -172,6 +173,19 @@ def _limits(cfg: ExperimentConfig, top: Section, keys: dict[str, str]) -> None:
         cfg.gpus_per_trial = top.int(keys["gpus_per_trial"], "gpus_per_trial", 0) or 0
 
 
+def read_nas_mode(cfg: ExperimentConfig, section: Section, key: str) -> None:
+    """``nas_mode`` / NNI's ``nasMode``: classic, darts, enas or oneshot (NNI's ``_mode`` suffix accepted)."""
+    text = section.typed(key, str, "classic, darts, enas or oneshot")
+    if text is None:
+        return
+    mode = normalize_mode(text)
+    if mode is None:
+        section.fail(key, f"{section.name(key)} must be one of {', '.join(MODES)} (or NNI's "
+                          f"classic_mode, darts_mode, ...), but got {text!r}")  # fmt: skip
+    else:
+        cfg.nas_mode = mode
+
+
 def _common(cfg: ExperimentConfig, top: Section) -> None:
     cfg.name = top.typed("experimentName", str, "text")
     cfg.use_annotation = bool(top.typed("useAnnotation", bool, "true or false"))
@@ -210,16 +224,17 @@ def _v1_trial(cfg: ExperimentConfig, top: Section, base: str) -> None:
     if trial is None:
         top.require("trial", "an NNI v1 config needs `trial.command`")
         return
-    trial.check_keys(("command", "codeDir", "gpuNum"),
+    trial.check_keys(("command", "codeDir", "gpuNum", "nasMode"),
                      dict.fromkeys(_V1_CLUSTER_TRIAL, "a cluster platform's setting; trials run here"))  # fmt: skip
     trial.require("command", "an NNI v1 config needs `trial.command`")
     _trial_command(cfg, trial, "command", base, "codeDir")
     cfg.gpus_per_trial = trial.int("gpuNum", "gpus_per_trial", 0) or 0
+    read_nas_mode(cfg, trial, "nasMode")
 
 
 _V2_KEYS = ("experimentName", "searchSpaceFile", "searchSpace", "trialCommand", "trialCodeDirectory",
             "trialConcurrency", "trialGpuNumber", "maxExperimentDuration", "maxTrialDuration", "maxTrialNumber",
-            "useAnnotation", "tuner", "assessor", "advisor", "trainingService")  # fmt: skip
+            "useAnnotation", "tuner", "assessor", "advisor", "trainingService", "nasMode")  # fmt: skip
 
 
 def from_v2(top: Section, base: str) -> ExperimentConfig:
@@ -228,6 +243,7 @@ def from_v2(top: Section, base: str) -> ExperimentConfig:
     top.check_keys(_V2_KEYS, _UNSUPPORTED, _QUIET)
     _v2_training_service(cfg, top, base)
     _common(cfg, top)
+    read_nas_mode(cfg, top, "nasMode")  # NNI v1 had it under `trial`; v2's trial keys are at the top
     _limits(cfg, top, {"concurrency": "trialConcurrency", "max_trials": "maxTrialNumber",
                        "max_duration": "maxExperimentDuration", "max_trial_duration": "maxTrialDuration",
                        "gpus_per_trial": "trialGpuNumber"})  # fmt: skip

@@ -15,14 +15,14 @@ from nniannot.runner.config_values import load_search_space_file, parse_duration
 from nniannot.runner.config_yaml import YamlMap, plain
 from nniannot.runner.custom.loading import absolute_reference, is_custom
 from nniannot.runner.experiment_config import ExperimentConfig
-from nniannot.runner.nni_config import dask_service
+from nniannot.runner.nni_config import dask_service, read_nas_mode
 
 _DASK = ("scheduler", "local_workers", "upload", "shared_fs", "retry_lost")
 KEYS = (
     "script", "args", "command", "code_dir", "search_space", "use_annotation", "tuner", "tuner_args",
     "assessor", "assessor_args", "optimize_mode", "max_trials", "max_duration", "max_trial_duration",
     "max_start_failures", "concurrency", "seed", "gpus_per_trial", "name", "kill_grace", "backend",
-    "algorithm_timeout", "objectives", "constraints", "reference_point",
+    "algorithm_timeout", "objectives", "constraints", "reference_point", "nas_mode", "retrain",
     *_DASK, "trainingService",
 )  # fmt: skip
 
@@ -44,6 +44,8 @@ def from_yaml(top: Section, base: str) -> ExperimentConfig:
     cfg.seed = top.typed("seed", int, "a whole number")
     cfg.name = top.typed("name", str, "text")
     cfg.backend = top.typed("backend", str, "local or dask") or cfg.backend
+    read_nas_mode(cfg, top, "nas_mode")
+    cfg.retrain = top.int("retrain", "max_trials", 0) or 0
     dask_service(cfg, top, base, whole=False)
     _training_service(cfg, top, base)
     return cfg

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from nniannot import nas
 from nniannot.errors import ConfigError, TunerError
 from nniannot.protocol import ENV_OBJECTIVES
 from nniannot.runner.assessors import Assessor, make_assessor
@@ -170,10 +171,21 @@ def spec_maker(session: Session) -> Callable[[Trial], TrialSpec]:
     def make(trial: Trial) -> TrialSpec:
         return TrialSpec(
             session.exp_id, trial.id, trial.seq, list(launch.command), launch.cwd,
-            attempt_dir(trials_dir, trial), dict(trial.params), dict(env), cfg.gpus_per_trial,
+            attempt_dir(trials_dir, trial), dict(trial.params), {**env, **nas_env(cfg, trial)},
+            cfg.gpus_per_trial,
         )  # fmt: skip
 
     return make
+
+
+def nas_env(cfg: ExperimentConfig, trial: Trial) -> dict[str, str]:
+    """A one-shot trial's mode (and the experiment's seed); a retraining trial's seed (its seq plus one)."""
+    env = {} if cfg.nas_mode == "classic" else {nas.ENV_MODE: cfg.nas_mode}
+    if env and cfg.seed is not None:
+        env[nas.ENV_SEED] = str(cfg.seed)
+    if cfg.retrain_of:
+        env[nas.ENV_SEED] = str(trial.seq + 1)
+    return env
 
 
 def limits_of(cfg: ExperimentConfig) -> Limits:

@@ -96,15 +96,17 @@ def _expand(src: Source, sites: list[locate.Site], module: str, result: Transfor
     diagnostics = result.diagnostics
     builder = SpaceBuilder()
     owned: list[tuple[Edit, Annotation]] = []
+    parsed: list[Annotation] = []
     for site in sites:
         try:
-            owned.extend(_site(src, site, module, builder, diagnostics, result.architecture))
+            owned.extend(_site(src, site, module, builder, diagnostics, result.architecture, parsed))
         except RecursionError:
             # ast, astor and the renderers recurse once per level of nesting; a sum of thousands of
             # terms is deeper than Python's stack allows.
             loc = Context(src, site, module, diagnostics).loc_at(1, 0)
             diagnostics.append(src.diagnostic(loc.line, loc.col, _TOO_DEEP))
     diagnostics.extend(_overlaps(src, owned))
+    diagnostics.extend(_lonely_training_updates(src, parsed))
     result.search_space = builder.space
     if not any(d.is_error for d in diagnostics):
         result.code = src.apply([e for e, _ in owned])
@@ -119,10 +121,12 @@ _TOO_DEEP = (
 
 def _site(
     src: Source, site: locate.Site, module: str, builder: SpaceBuilder, diagnostics: list[Diagnostic],
-    wiring: dict[str, dict[str, Any]],
+    wiring: dict[str, dict[str, Any]], parsed: list[Annotation],
 ) -> list[tuple[Edit, Annotation]]:  # fmt: skip
-    """The edits of one annotation site; its problems go to ``diagnostics``."""
+    """The edits of one annotation site; its problems go to ``diagnostics``, its wiring (mutable layers) to
+    ``wiring``, the annotation to ``parsed``."""
     annotation = parse_site(src, site, module, diagnostics)
+    parsed.append(annotation)
     matches: list[ast.expr] = []
     if annotation.kind in APPLIES_TO_NEXT:
         message, matches = check_target(src, annotation)
@@ -145,6 +149,25 @@ def _site(
         }  # fmt: skip
         wiring[record.key] = architecture
     return [(e, annotation) for e in annotation_edits(src, annotation, matches)]
+
+
+def _lonely_training_updates(src: Source, parsed: list[Annotation]) -> list[Diagnostic]:
+    """A warning at each ``training_update`` of a file without mutable layers (it fails in one-shot modes
+    unless a mutable layer of another module ran first)."""
+    if any(a.kind == "mutable_layers" for a in parsed):
+        return []
+    return [
+        src.diagnostic(
+            a.loc.line,
+            a.loc.col,
+            "`@nni.training_update` steps the architecture of mutable layers, but this file has no "
+            "`@nni.mutable_layers`; in a one-shot mode (--nas-mode darts|enas|oneshot) it is an error unless "
+            "a mutable layer of an imported module runs before it",
+            severity="warning",
+        )
+        for a in parsed
+        if a.kind == "training_update"
+    ]
 
 
 def _overlaps(src: Source, owned: list[tuple[Edit, Annotation]]) -> list[Diagnostic]:

@@ -21,7 +21,6 @@ from nniannot.transformer.records import (
     Call,
     Candidate,
     FunctionChoice,
-    Nothing,
     Record,
     Variable,
 )
@@ -174,13 +173,17 @@ def _get_next_parameter(ctx: Context, call: ast.Call) -> Record | None:
 
 
 def _training_update(ctx: Context, call: ast.Call) -> Record | None:
-    ctx.error(
-        call,
-        "`@nni.training_update` is NNI's one-shot TensorFlow NAS hook; it does nothing here "
-        "and expands to nothing",
-        severity="warning",
-    )
-    return Nothing()
+    """The one-shot hook: its arguments go to the runtime as written (``loss=``, ``lr=``; NNI's ``tf=``)."""
+    for kw in call.keywords:
+        if kw.arg is None:
+            ctx.error(
+                kw, "`@nni.training_update` takes named keyword arguments such as `loss=loss`, not `**`"
+            )
+    if ctx.failed:
+        return None
+    args = [render.code(a, wrap=False) for a in call.args]
+    args += [f"{kw.arg}={render.code(kw.value, wrap=False)}" for kw in call.keywords]
+    return Call("training_update", tuple(args))
 
 
 def _mutable_layers(ctx: Context, call: ast.Call) -> Record | None:

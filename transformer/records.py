@@ -123,13 +123,7 @@ class MutableLayers(NamedTuple):
         return {"_type": "mutable_layer", "_value": value}
 
 
-class Nothing(NamedTuple):
-    """An annotation that expands to nothing (``training_update``)."""
-
-    kind: str = "nothing"
-
-
-Record = Variable | FunctionChoice | Call | MutableLayers | Nothing
+Record = Variable | FunctionChoice | Call | MutableLayers
 
 
 class Annotation:

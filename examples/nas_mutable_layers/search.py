@@ -7,18 +7,18 @@ The `@nni.mutable_layers` annotation in `Net.forward` lists, per cell, its candi
 runs through nni-annot's launcher (plain `python search.py` stops at the undefined `h3`).
 
     nni-annot trial search.py --defaults      # standalone: each cell takes its first choice, no skips
-    nni-annot run --config config.yml         # the search (see README.md)
+    nni-annot run --config config.yml         # the search; one-shot: --nas-mode darts (see README.md)
 """
 
 import argparse
-import math
+import os
 
 import torch
 from torch import nn
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--epochs", type=int, default=200)
-args = parser.parse_args()
+parser.add_argument("--arch-lr", type=float, default=0.01, help="one-shot modes: the architecture's lr")
 
 """@nni.variable(nni.choice(16, 32, 64), name=width)"""
 width = 32
@@ -29,7 +29,7 @@ lr = 0.01
 def spirals(n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Two interleaved spirals in the plane with a little noise; labels 0 and 1."""
     gen = torch.Generator().manual_seed(seed)
-    t = torch.rand(n, generator=gen) * 5 * math.pi + 0.5
+    t = torch.rand(n, generator=gen) * 5 * torch.pi + 0.5
     label = torch.randint(0, 2, (n,), generator=gen)
     sign = 1 - 2 * label.float()
     xy = torch.stack([t * torch.cos(t) * sign, t * torch.sin(t) * sign], 1) / 16
@@ -83,7 +83,8 @@ class Net(nn.Module):
         return self.head(h3)  # noqa: F821 - h3 is the output of the annotation above
 
 
-torch.manual_seed(0)
+args = parser.parse_args()
+torch.manual_seed(int(os.environ.get("NNIANNOT_SEED", "0")))  # --retrain gives each trial its own
 torch.set_num_threads(1)  # trials run side by side
 train_x, train_y = spirals(300, seed=1)
 val_x, val_y = spirals(400, seed=2)
@@ -93,6 +94,7 @@ accuracy = 0.0
 for epoch in range(1, args.epochs + 1):
     opt.zero_grad()
     nn.functional.cross_entropy(model(train_x), train_y).backward()
+    """@nni.training_update(lr=args.arch_lr)"""
     opt.step()
     if epoch % max(args.epochs // 10, 1) == 0 or epoch == args.epochs:
         with torch.no_grad():

@@ -118,6 +118,10 @@ RUN_PARAMS: list[click.Parameter] = [
     _opt("--upload", multiple=True, metavar="PATH", help="Dask: also ship this file, folder or glob."),
     _opt("--shared-fs", is_flag=True, default=None, help="Dask: workers share files; ship none."),
     _opt("--retry-lost", is_flag=True, default=None, help="Dask: rerun once if its worker dies."),
+    _opt("--nas-mode", metavar="MODE",
+         help="classic (default: a trial per architecture), or one-shot: darts, enas, oneshot."),
+    _opt("--retrain", type=click.IntRange(min=1), metavar="N",
+         help="One-shot: then retrain the derived architecture in N classic trials (seeds 1..N)."),
     _opt("--plain", is_flag=True, help="Plain log lines even on a terminal."),
     _opt("--watch", "watch_mode", is_flag=True, help="Rerun on every change (`nni-annot watch`)."),
     _opt("--view", "with_viewer", is_flag=True, help="Serve the viewer on 127.0.0.1 while the run lasts."),
@@ -126,7 +130,7 @@ RUN_PARAMS: list[click.Parameter] = [
 ]  # fmt: skip
 
 _SIMPLE = {"tuner": "tuner", "assessor": "assessor", "optimize": "optimize_mode", "seed": "seed",
-           "name": "name"}  # fmt: skip
+           "name": "name", "nas_mode": "nas_mode", "retrain": "retrain"}  # fmt: skip
 _CHECKED = {
     "max_trials": "--max-trials",
     "concurrency": "--concurrency",

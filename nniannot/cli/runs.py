@@ -27,12 +27,29 @@ def _run(script: str | None, script_args: tuple[str, ...], config_file: str | No
             start_watch(script, script_args, config_file, home, options)
         return
     cfg = build_config(script, script_args, config_file, options)
+    if cfg.nas_mode not in ("classic", "classic_mode") and options["max_trials"] is None and not config_file:
+        cfg.max_trials = 1  # one-shot: one trial trains the super-network
     session = create_experiment(cfg, home_of(home))
     click.echo(f"experiment {session.exp_id}")
     for note in session.launch.notes:
         click.echo(note)
     with viewer_beside(session.home.store_path, with_viewer, session.exp_id):
         run_session(session, home, plain)
+        if cfg.retrain:
+            _retrain(session, home, plain)
+
+
+def _retrain(session: Any, home: str | None, plain: bool) -> None:
+    from nniannot.runner.nas_retrain import retrain_config
+    from nniannot.runner.run import create_experiment
+
+    cfg, note = retrain_config(session.config, session.store, session.exp_id)
+    click.echo(note)
+    if cfg is None:
+        sys.exit(1)
+    retrain = create_experiment(cfg, session.home)
+    click.echo(f"experiment {retrain.exp_id}")
+    run_session(retrain, home, plain)
 
 
 run = click.Command(

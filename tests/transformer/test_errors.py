@@ -176,11 +176,17 @@ def test_compiler_style_rendering_has_the_line_and_a_caret() -> None:
     ]
 
 
-def test_training_update_is_accepted_with_a_warning() -> None:
-    result = transform(f"{A}training_update(tf=tf, session=s)'''\n")
+def test_training_update_without_mutable_layers_in_the_file_is_a_located_warning() -> None:
+    result = transform(f"x = 1\n{A}training_update(tf=tf, session=s)'''\n")
     assert result.ok
     [warning] = result.warnings
-    assert "does nothing" in warning.message
+    assert (warning.line, "no `@nni.mutable_layers`" in warning.message) == (2, True)
+
+
+def test_training_update_beside_mutable_layers_is_silent() -> None:
+    layers = f"{A}mutable_layers({{layer_choice: [f()], fixed_inputs: [x], layer_output: y}})'''\n"
+    result = transform(f"{layers}{A}training_update(loss=loss)'''\n")
+    assert result.ok and result.warnings == []
 
 
 def test_positions_in_a_multiline_annotation_point_at_the_right_line() -> None:

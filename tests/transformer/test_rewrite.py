@@ -97,7 +97,7 @@ def test_get_next_parameter_and_training_update() -> None:
         """,
         f"""\
         {H}; _nni_annot.get_next_parameter()
-        {H}
+        {H}; _nni_annot.training_update(tf=tf)
         """,
     )
 
