@@ -58,6 +58,7 @@ class ExperimentConfig:
     gpus_per_trial: int = 0
     name: str | None = None
     kill_grace: float = 5.0
+    cold_start: bool = False  # local: every trial a new process (no spare interpreter, no pre-imports)
     source: str = "options"  # options | nni-annot | nni-v1 | nni-v2
     backend: str = "local"  # local | dask (see docs/cluster.md)
     scheduler: str | None = None  # dask: the scheduler's address

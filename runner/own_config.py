@@ -21,7 +21,7 @@ KEYS = (
     "script", "args", "command", "code_dir", "search_space", "use_annotation", "tuner", "tuner_args",
     "assessor", "assessor_args", "optimize_mode", "max_trials", "max_duration", "max_trial_duration",
     "max_start_failures", "concurrency", "seed", "gpus_per_trial", "name", "kill_grace", "backend",
-    "algorithm_timeout",
+    "algorithm_timeout", "cold_start",
     *_DASK, "trainingService",
 )  # fmt: skip
 
@@ -42,6 +42,7 @@ def from_yaml(top: Section, base: str) -> ExperimentConfig:
     cfg.seed = top.typed("seed", int, "a whole number")
     cfg.name = top.typed("name", str, "text")
     cfg.backend = top.typed("backend", str, "local or dask") or cfg.backend
+    cfg.cold_start = bool(top.typed("cold_start", bool, "true or false"))
     dask_service(cfg, top, base, whole=False)
     _training_service(cfg, top, base)
     return cfg

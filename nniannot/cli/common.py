@@ -112,6 +112,9 @@ RUN_PARAMS: list[click.Parameter] = [
     _opt("--upload", multiple=True, metavar="PATH", help="Dask: also ship this file, folder or glob."),
     _opt("--shared-fs", is_flag=True, default=None, help="Dask: workers share files; ship none."),
     _opt("--retry-lost", is_flag=True, default=None, help="Dask: rerun once if its worker dies."),
+    _opt("--cold-start", is_flag=True, default=None,
+         help="Start every trial as a new Python process: no spare interpreter, nothing imported ahead."),
+    _opt("--verbose", is_flag=True, help="Also say how each trial started (warm or cold, and why)."),
     _opt("--plain", is_flag=True, help="Plain log lines even on a terminal."),
     _opt("--watch", "watch_mode", is_flag=True, help="Rerun on every change (`nni-annot watch`)."),
     _opt("--view", "with_viewer", is_flag=True, help="Serve the viewer on 127.0.0.1 while the run lasts."),
@@ -126,7 +129,7 @@ _CHECKED = {
     "concurrency": "--concurrency",
     "gpus_per_trial": "--gpus-per-trial",
 }
-_BACKEND = ("backend", "scheduler", "local_workers", "shared_fs", "retry_lost")
+_BACKEND = ("backend", "scheduler", "local_workers", "shared_fs", "retry_lost", "cold_start")
 
 
 def build_config(
@@ -138,6 +141,8 @@ def build_config(
         click.UsageError: neither a script nor a config file was given.
         ConfigError: a number is out of its range (runner/bounds.py), or the config file is wrong.
     """
+    if options.get("verbose"):
+        verbose_logging()
     cfg = _base_config(script, script_args, config_file)
     if options["search_space"]:
         from nniannot.runner.config import load_search_space_file
@@ -150,6 +155,18 @@ def build_config(
     cfg.tuner_args.update(parse_kv(options["tuner_arg"], "--tuner-arg"))
     cfg.assessor_args.update(parse_kv(options["assessor_arg"], "--assessor-arg"))
     return cfg
+
+
+def verbose_logging() -> None:
+    """``--verbose``: the runner's notes on how trials start go to stderr."""
+    import logging
+
+    logger = logging.getLogger("nniannot.runner.warm")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
 
 
 def _base_config(script: str | None, script_args: tuple[str, ...], config_file: str | None) -> Any:
