@@ -13,8 +13,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from nniannot.errors import ConfigError
-from nniannot.objectives import Objectives, build
 from nniannot.nas import MODES, normalize_mode
+from nniannot.objectives import Objectives, build
 from nniannot.runner.bounds import check_int, check_seconds
 from nniannot.runner.tuners import DEFAULT_MULTI_OBJECTIVE_TUNER, DEFAULT_TUNER
 
@@ -64,6 +64,7 @@ class ExperimentConfig:
     gpus_per_trial: int = 0
     name: str | None = None
     kill_grace: float = 5.0
+    cold_start: bool = False  # local: every trial a new process (no spare interpreter, no pre-imports)
     source: str = "options"  # options | nni-annot | nni-v1 | nni-v2
     backend: str = "local"  # local | dask (see docs/cluster.md)
     scheduler: str | None = None  # dask: the scheduler's address

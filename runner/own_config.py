@@ -23,6 +23,7 @@ KEYS = (
     "assessor", "assessor_args", "optimize_mode", "max_trials", "max_duration", "max_trial_duration",
     "max_start_failures", "concurrency", "seed", "gpus_per_trial", "name", "kill_grace", "backend",
     "algorithm_timeout", "objectives", "constraints", "reference_point", "nas_mode", "retrain",
+    "cold_start",
     *_DASK, "trainingService",
 )  # fmt: skip
 
@@ -46,6 +47,7 @@ def from_yaml(top: Section, base: str) -> ExperimentConfig:
     cfg.backend = top.typed("backend", str, "local or dask") or cfg.backend
     read_nas_mode(cfg, top, "nas_mode")
     cfg.retrain = top.int("retrain", "max_trials", 0) or 0
+    cfg.cold_start = bool(top.typed("cold_start", bool, "true or false"))
     dask_service(cfg, top, base, whole=False)
     _training_service(cfg, top, base)
     return cfg

@@ -207,7 +207,12 @@ def make_backend(session: Session) -> Backend:
         from nniannot.runner.backends.dask import backend_for
 
         return backend_for(cfg, session.launch)
-    return LocalBackend(kill_grace=cfg.kill_grace)
+    launch = session.launch
+    return LocalBackend(
+        kill_grace=cfg.kill_grace,
+        warm_start=not cfg.cold_start,
+        preload=(list(launch.command), dict(launch.env)),
+    )
 
 
 def run_experiment(

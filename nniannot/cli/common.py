@@ -122,6 +122,9 @@ RUN_PARAMS: list[click.Parameter] = [
          help="classic (default: a trial per architecture), or one-shot: darts, enas, oneshot."),
     _opt("--retrain", type=click.IntRange(min=1), metavar="N",
          help="One-shot: then retrain the derived architecture in N classic trials (seeds 1..N)."),
+    _opt("--cold-start", is_flag=True, default=None,
+         help="Start every trial as a new Python process: no spare interpreter, nothing imported ahead."),
+    _opt("--verbose", is_flag=True, help="Also say how each trial started (warm or cold, and why)."),
     _opt("--plain", is_flag=True, help="Plain log lines even on a terminal."),
     _opt("--watch", "watch_mode", is_flag=True, help="Rerun on every change (`nni-annot watch`)."),
     _opt("--view", "with_viewer", is_flag=True, help="Serve the viewer on 127.0.0.1 while the run lasts."),
@@ -136,7 +139,7 @@ _CHECKED = {
     "concurrency": "--concurrency",
     "gpus_per_trial": "--gpus-per-trial",
 }
-_BACKEND = ("backend", "scheduler", "local_workers", "shared_fs", "retry_lost")
+_BACKEND = ("backend", "scheduler", "local_workers", "shared_fs", "retry_lost", "cold_start")
 
 
 def build_config(
@@ -148,6 +151,8 @@ def build_config(
         click.UsageError: neither a script nor a config file was given.
         ConfigError: a number is out of its range (runner/bounds.py), or the config file is wrong.
     """
+    if options.get("verbose"):
+        verbose_logging()
     cfg = _base_config(script, script_args, config_file)
     if options["search_space"]:
         from nniannot.runner.config import load_search_space_file
@@ -179,6 +184,18 @@ def _apply_objectives(cfg: Any, options: dict[str, Any]) -> None:
             raise ConfigError(
                 f"--reference-point must be numbers separated by commas (one per objective), but got {text!r}"
             ) from None
+
+
+def verbose_logging() -> None:
+    """``--verbose``: the runner's notes on how trials start go to stderr."""
+    import logging
+
+    logger = logging.getLogger("nniannot.runner.warm")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
 
 
 def _base_config(script: str | None, script_args: tuple[str, ...], config_file: str | None) -> Any:

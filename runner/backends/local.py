@@ -3,7 +3,10 @@
 A waiter thread per trial sees its exit at once; one poller thread reads every running trial's metrics file
 every ``poll_interval`` seconds (50 ms by default), and the file is drained one last time after the exit
 so no metric is lost. Cancelling sends SIGTERM to the trial's process group, then SIGKILL after
-``kill_grace`` seconds. Python trials start warm when they can (see :mod:`nniannot.runner.backends.warm`).
+``kill_grace`` seconds. Python trials start warm when they can, from a spare interpreter that has already
+imported the packages their code imports (see :mod:`nniannot.runner.backends.warm`); ``warm_start=False``
+(``--cold-start``) starts each one as a new process. How each trial started is logged on the
+``nniannot.runner.warm`` logger (``nni-annot run --verbose`` prints it).
 
 No process outlives its trial: when a trial's leader exits, what is left of its process group gets
 SIGTERM (SIGKILL after the grace); if the runner itself dies, a supervisor process ends every trial's group
@@ -13,6 +16,7 @@ reader cannot cope with becomes a problem recorded on that trial, and its ``fini
 
 from __future__ import annotations
 
+import logging
 import os
 import queue
 import shutil
@@ -28,9 +32,11 @@ from nniannot import protocol
 from nniannot.errors import BackendError
 from nniannot.runner.backends import warm
 from nniannot.runner.backends.base import FINISHED, METRIC, STARTED, Backend, TrialEvent, TrialSpec, drain
+from nniannot.runner.backends.preload import heavy_imports
 from nniannot.runner.backends.reaper import Reaper
 
 STDERR_TAIL_BYTES = 4000
+log = logging.getLogger("nniannot.runner.warm")
 
 
 @dataclass
@@ -83,13 +89,23 @@ class LocalBackend(Backend):
         gpu_ids: list[str] | None = None,
         warm_start: bool = True,
         spares: int = 2,
+        preload: tuple[list[str], dict[str, str]] | None = None,
     ) -> None:
+        """``preload``: the (command, extra environment) trials will have, so that the first spares
+        import their packages ahead too."""
         self.poll_interval = poll_interval
         self.warm_start = warm_start and spares > 0
         self._reaper = Reaper(kill_grace)
+        self._spare_count = spares
+        self._imports: dict[tuple[str, ...], tuple[str, ...]] = {}  # per trial command: what to pre-import
+        modules: tuple[str, ...] = ()
+        env: dict[str, str] | None = None
+        if preload is not None and self.warm_start:
+            env = {**os.environ, **preload[1]}
+            modules = self._heavy(preload[0]) if warm.cold_reason(preload[0], env) is None else ()
         # interpreters waiting to become trials; started now so that the first trials start warm too
-        self._spares: deque[subprocess.Popen[bytes]] = deque(
-            warm.start_spare() for _ in range(spares if self.warm_start else 0)
+        self._spares: deque[warm.Spare] = deque(
+            warm.start_spare(modules, env) for _ in range(spares if self.warm_start else 0)
         )
         self.kill_grace = kill_grace
         self._gpu_ids = gpu_ids
@@ -158,19 +174,19 @@ class LocalBackend(Backend):
     def _launch(
         self, spec: TrialSpec, env: dict[str, str], files: list[IO[bytes]]
     ) -> subprocess.Popen[bytes]:
-        """Start the trial: in the waiting spare interpreter if it can, else as a new process."""
-        form = warm.warm_form(spec.command, env) if self.warm_start else None
-        spare = self._spares.popleft() if form is not None and self._spares else None
+        """Start the trial: in a waiting spare interpreter if it can, else as a new process."""
+        why = warm.cold_reason(spec.command, env) if self.warm_start else "cold starts were asked for"
+        form = warm.warm_form(spec.command, env) if why is None else None
         if form is not None:
-            self._spares.append(warm.start_spare())  # boots while this trial runs, ready for a later one
-        if spare is not None and form is not None:
+            spare = self._spare_for(spec.command, env)
             out, err = (os.path.join(spec.trial_dir, n) for n in ("stdout", "stderr"))
             try:
                 warm.assign(spare, form, spec.cwd, env, out, err)
-                return spare
+                return spare.proc
             except OSError:
-                spare.kill()
-                spare.wait()
+                warm.retire(spare)
+                why = "its spare interpreter had exited"
+        log.info("trial %s: cold start (%s)", spec.trial_id, why)
         return subprocess.Popen(
             spec.command,
             cwd=spec.cwd,
@@ -180,6 +196,33 @@ class LocalBackend(Backend):
             stderr=files[1],
             start_new_session=True,  # its own process group: a kill reaches its children too
         )
+
+    def _heavy(self, command: list[str]) -> tuple[str, ...]:
+        key = tuple(command)
+        if key not in self._imports:
+            self._imports[key] = heavy_imports(command)
+        return self._imports[key]
+
+    def _spare_for(self, command: list[str], env: dict[str, str]) -> warm.Spare:
+        """A spare for this trial: one that pre-imported what it imports, else one without pre-imports.
+
+        The pool is then refilled with spares for this trial's code, and spares for other code (an older
+        snapshot) are ended, so no spare outlives the code it was made for.
+        """
+        modules = self._heavy(command)
+        pool = list(self._spares)
+        spare = next((s for s in pool if s.fits(modules, env)), None)
+        spare = spare or next((s for s in pool if not s.modules), None) or warm.start_spare()
+        if spare in pool:
+            pool.remove(spare)
+        kept = [s for s in pool if s.fits(modules, env)]
+        for old in pool:
+            if old not in kept:
+                warm.retire(old)
+        while len(kept) < self._spare_count:  # they import while this trial runs, ready for later ones
+            kept.append(warm.start_spare(modules, env))
+        self._spares = deque(kept)
+        return spare
 
     @staticmethod
     def _prepare(spec: TrialSpec) -> list[IO[bytes]]:
@@ -207,6 +250,9 @@ class LocalBackend(Backend):
             code = run.proc.wait()
             for f in run.files:
                 f.close()
+            how = warm.how_started(run.proc)
+            if how:
+                log.info("trial %s: warm start (%s)", run.spec.trial_id, how)
             self._end_leftovers(run.proc.pid)
         finally:
             with self._lock:
