@@ -50,7 +50,7 @@ def standalone() -> bool:
 
 def value(key: str) -> Any:
     """The trial's value for ``key``; ProtocolError naming the key if the trial has none."""
-    params = get_next_parameter()
+    params = trial.parameters_view()
     if key not in params:
         known = ", ".join(sorted(params)) or "none"
         raise ProtocolError(

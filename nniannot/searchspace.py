@@ -620,14 +620,10 @@ def short_names(keys: list[str]) -> dict[str, str]:
             return [parts[1], key]
         return [key]
 
-    out: dict[str, str] = {}
     options = {k: candidates(k) for k in keys}
-    for key, cands in options.items():
-        for cand in cands:
-            clash = any(cand in other for k2, other in options.items() if k2 != key)
-            if not clash:
-                out[key] = cand
-                break
-        else:
-            out[key] = key
-    return out
+    # How many keys offer each candidate: one pass, so that thousands of keys stay cheap.
+    offered: dict[str, int] = {}
+    for cands in options.values():
+        for cand in set(cands):
+            offered[cand] = offered.get(cand, 0) + 1
+    return {key: next((c for c in cands if offered[c] == 1), key) for key, cands in options.items()}

@@ -42,6 +42,16 @@ def get_next_parameter() -> dict[str, Any]:
     return dict(record["parameters"]) if record else {}
 
 
+def parameters_view() -> dict[str, Any]:
+    """This trial's parameters without a copy, for the annotation runtime: callers must not change it.
+
+    :func:`get_next_parameter` copies, so a script may change what it gets; a rewritten script reads one
+    key per annotation, and copying all of them each time would make a trial of n annotations cost n².
+    """
+    record = _record()
+    return record["parameters"] if record else {}
+
+
 def get_current_parameter(key: str | None = None) -> Any:
     """This trial's parameters, or the one named ``key`` (``None`` if standalone or not given)."""
     params = get_next_parameter()
