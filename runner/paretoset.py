@@ -122,7 +122,8 @@ def summary_lines(pareto: ParetoSet) -> list[str]:
     infeasible = len(pareto.ranked) - pareto.feasible_count
     lines = [f"  objectives: {said}"]
     if not members:
-        lines.append(f"  Pareto set: empty (no feasible trial with a usable result; {infeasible} infeasible)")
+        also = f"; {infeasible} infeasible" if infeasible else ""
+        lines.append(f"  Pareto set: empty (no trial with a usable, feasible result yet{also})")
         return lines
     ids = ", ".join(r.trial.id for r in members[:10]) + (", ..." if len(members) > 10 else "")
     lines.append(
