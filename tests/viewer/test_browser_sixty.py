@@ -28,6 +28,13 @@ def sixty(tmp_path):
     return _store(tmp_path)
 
 
+def _trials_page(watched, url, exp_id, query=""):
+    """The trials page of ``exp_id`` (with the URL ``query``), once its first rows are in."""
+    page = watched.open(f"{url}experiments/{exp_id}/trials{query}")
+    page.wait_for_selector("#trials-table tbody tr[data-id]")
+    return page
+
+
 def _option(page, chart_id):
     page.wait_for_selector(f"#{chart_id} canvas")
     return page.evaluate(OPTION, chart_id)
@@ -36,8 +43,7 @@ def _option(page, chart_id):
 def test_keyboard_moves_selects_pages_and_opens(sixty, watched):
     store_path, exp_id = sixty
     with served(store_path, watched) as url:
-        page = watched.open(f"{url}experiments/{exp_id}/trials?size=25")
-        page.wait_for_selector("#trials-table tbody tr[data-id]")
+        page = _trials_page(watched, url, exp_id, "?size=25")
         rows = page.locator("#trials-table tbody tr[data-id]")
         body = page.locator("body")
         body.press("j")
@@ -63,10 +69,7 @@ def test_keyboard_moves_selects_pages_and_opens(sixty, watched):
 def test_the_trials_table_marks_last_reports_and_formats_columns(sixty, watched):
     store_path, exp_id = sixty
     with served(store_path, watched) as url:
-        page = watched.open(
-            f"{url}experiments/{exp_id}/trials?size=100&cols=final,metric:loss,started,reason"
-        )
-        page.wait_for_selector("#trials-table tbody tr[data-id]")
+        page = _trials_page(watched, url, exp_id, "?size=100&cols=final,metric:loss,started,reason")
         stopped = page.locator("#trials-table tbody tr", has=page.locator(".badge.s-EARLY_STOPPED")).first
         assert "(last)" in stopped.locator('td[data-col="final"]').inner_text()
         losses = [
@@ -101,6 +104,12 @@ def test_charts_tell_the_truth(sixty, watched):
             axes["batch"]["min"] == 16 and axes["batch"]["max"] == 256 and axes["batch"]["minInterval"] == 1
         )
         assert "block 1 · layer 0" in axes and "block 1 · layer 1" in axes
+        ticks = page.evaluate(
+            """() => { const o = echarts.getInstanceByDom(document.getElementById('chart-parallel')).getOption();
+                       const f = o.parallelAxis.find((a) => a.name === 'batch').axisLabel.formatter;
+                       return [16, 50, 250, 256].map(f); }"""
+        )
+        assert ticks == ["16", "50", "", "256"]  # 250 would overlap the range's end, 256
         importance = _option(page, "chart-importance")
         assert abs(sum(importance["series"][0]["data"]) - 1) < 1e-9
         assert "Based on 40 trial(s)" in page.inner_text("#importance-note")
@@ -148,8 +157,7 @@ def test_brushing_filters_the_trials_table_and_highlights(sixty, watched):
 def test_compare_view(sixty, watched):
     store_path, exp_id = sixty
     with served(store_path, watched) as url:
-        page = watched.open(f"{url}experiments/{exp_id}/trials?status=SUCCEEDED")
-        page.wait_for_selector("#trials-table tbody tr[data-id]")
+        page = _trials_page(watched, url, exp_id, "?status=SUCCEEDED")
         assert page.is_disabled("#compare")
         boxes = page.locator("#trials-table tbody input[type=checkbox]")
         boxes.nth(0).check()
@@ -290,8 +298,7 @@ def test_compare_experiments_view(tmp_path, watched):
 def test_a_selection_in_the_table_is_highlighted_in_the_charts(sixty, watched):
     store_path, exp_id = sixty
     with served(store_path, watched) as url:
-        page = watched.open(f"{url}experiments/{exp_id}/trials?status=SUCCEEDED")
-        page.wait_for_selector("#trials-table tbody tr[data-id]")
+        page = _trials_page(watched, url, exp_id, "?status=SUCCEEDED")
         boxes = page.locator("#trials-table tbody input[type=checkbox]")
         boxes.nth(0).check()
         boxes.nth(3).check()

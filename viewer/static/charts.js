@@ -51,8 +51,11 @@
       const lo = a.range ? a.range[0] : Math.min(...nums), hi = a.range ? a.range[1] : Math.max(...nums);
       const whole = a.integer || (nums.length > 0 && nums.every(Number.isInteger));
       const bounds = nums.length && isFinite(lo) && isFinite(hi) && hi > lo ? { min: lo, max: hi } : { scale: true };
+      // A tick within a few percent of an end of the range would print over the end's label (250 by 256).
+      const pos = (v) => (a.log ? Math.log(v / lo) / Math.log(hi / lo) : (v - lo) / (hi - lo));
+      const crowded = (v) => bounds.min !== undefined && v !== lo && v !== hi && (pos(v) < 0.06 || pos(v) > 0.94);
       return { ...base, type: a.log ? "log" : "value", ...bounds, minInterval: whole ? 1 : 0,
-        axisLabel: { ...base.axisLabel, formatter: tick } };
+        axisLabel: { ...base.axisLabel, formatter: (v) => (crowded(v) ? "" : tick(v)) } };
     });
     const metricDim = axes.length;
     parallelAxis.push({ dim: metricDim, name: "metric", nameTextStyle: { color: c.text, fontWeight: "bold" }, type: "value", scale: true, ...axisStyle() });
