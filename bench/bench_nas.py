@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -74,29 +75,9 @@ def one_shot(home: str, mode: str, seed: int) -> tuple[float, float, float, dict
     )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=5)
-    parser.add_argument("--trials", type=int, default=30, help="trials of the classic search")
-    parser.add_argument("--modes", default="darts,enas")
-    opts = parser.parse_args()
-    rows: dict[str, list[tuple[float, float]]] = {"classic": []}
-    notes = []
-    with tempfile.TemporaryDirectory(prefix="bench-nas-") as home:
-        for seed in range(1, opts.seeds + 1):
-            acc, secs = classic(home, seed, opts.trials)
-            rows["classic"].append((acc, secs))
-            print(f"seed {seed} classic: best {acc:.4f}, trials {secs:.0f} s", flush=True)
-            for mode in opts.modes.split(","):
-                acc, net, secs, params = one_shot(home, mode, seed)
-                rows.setdefault(mode, []).append((acc, secs))
-                arch = params["search/mutable_block_82"]
-                chosen = ", ".join(f"{v['chosen_layer']}+{v['chosen_inputs']}" for v in arch.values())
-                notes.append(f"seed {seed} {mode}: supernet {net:.4f}, retrained {acc:.4f}: {chosen}")
-                print(notes[-1], f"({secs:.0f} s)", flush=True)
+def table(rows: dict[str, list[tuple[float, float]]]) -> None:
     base_acc = statistics.mean(a for a, _ in rows["classic"])
     base_secs = statistics.mean(s for _, s in rows["classic"])
-    print(f"\n$ python bench/bench_nas.py --seeds {opts.seeds} --trials {opts.trials} --modes {opts.modes}")
     print(
         "| search | accuracy (mean ± sd over seeds) | vs classic | trial time (s, mean) | share of classic |"
     )
@@ -107,6 +88,61 @@ def main() -> None:
         mean_secs = statistics.mean(secs)
         print(f"| {name} | {statistics.mean(accs):.4f} ± {sd:.4f} | {100 * (statistics.mean(accs) - base_acc):+.1f} pp "
               f"| {mean_secs:.0f} | {100 * mean_secs / base_secs:.0f}% |")  # fmt: skip
+
+
+LINE = re.compile(
+    r"seed (\d+) (\w+): (?:best|supernet [\d.]+, retrained) ([\d.]+).*?\(?(?:trials )?(\d+) s\)?$"
+)
+
+
+def rows_from_log(path: str) -> dict[str, list[tuple[float, float]]]:
+    """The per-seed lines a run printed (also of a run stopped before its last seed), complete seeds only."""
+    found: dict[int, dict[str, tuple[float, float]]] = {}
+    for line in Path(path).read_text().splitlines():
+        match = LINE.match(line.strip())
+        if match:
+            seed, name, acc, secs = match.groups()
+            found.setdefault(int(seed), {})[name] = (float(acc), float(secs))
+    names = max((set(v) for v in found.values()), key=len, default=set())
+    rows: dict[str, list[tuple[float, float]]] = {}
+    for seed in sorted(found):
+        if set(found[seed]) == names:
+            for name in ["classic", *sorted(names - {"classic"})]:
+                rows.setdefault(name, []).append(found[seed][name])
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--trials", type=int, default=30, help="trials of the classic search")
+    parser.add_argument("--modes", default="darts,enas")
+    parser.add_argument(
+        "--table", metavar="LOG", help="only print the table of the seeds a run's output holds"
+    )
+    opts = parser.parse_args()
+    if opts.table:
+        rows = rows_from_log(opts.table)
+        print(f"$ python bench/bench_nas.py --table {opts.table}   ({len(rows['classic'])} complete seeds)")
+        table(rows)
+        return
+    rows = {"classic": []}
+    with tempfile.TemporaryDirectory(prefix="bench-nas-") as home:
+        for seed in range(1, opts.seeds + 1):
+            acc, secs = classic(home, seed, opts.trials)
+            rows["classic"].append((acc, secs))
+            print(f"seed {seed} classic: best {acc:.4f}, trials {secs:.0f} s", flush=True)
+            for mode in opts.modes.split(","):
+                acc, net, secs, params = one_shot(home, mode, seed)
+                rows.setdefault(mode, []).append((acc, secs))
+                arch = params["search/mutable_block_82"]
+                chosen = ", ".join(f"{v['chosen_layer']}+{v['chosen_inputs']}" for v in arch.values())
+                print(
+                    f"seed {seed} {mode}: supernet {net:.4f}, retrained {acc:.4f}: {chosen} ({secs:.0f} s)",
+                    flush=True,
+                )
+    print(f"\n$ python bench/bench_nas.py --seeds {opts.seeds} --trials {opts.trials} --modes {opts.modes}")
+    table(rows)
 
 
 if __name__ == "__main__":

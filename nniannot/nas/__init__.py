@@ -8,36 +8,16 @@ part (:mod:`nniannot.nas.supernet`) is imported only then, so this module stays 
 
 from __future__ import annotations
 
-import os
+from nniannot.nas.modes import ARCHITECTURE_FILE, ENV_MODE, ENV_SEED, MODES, mode, normalize_mode, seed
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-ENV_MODE = "NNIANNOT_NAS_MODE"
-ENV_SEED = "NNIANNOT_SEED"
-MODES = ("classic", "darts", "enas", "oneshot")
-ARCHITECTURE_FILE = "architecture.json"
-
-__all__ = ["MODES", "architecture_parameters", "mode", "normalize_mode", "seed"]
-
-
-def normalize_mode(text: str) -> str | None:
-    """``darts`` for ``darts``, ``darts_mode`` or ``DARTS``; None if ``text`` names no mode."""
-    name = text.strip().lower()
-    name = name[: -len("_mode")] if name.endswith("_mode") else name
-    return name if name in MODES else None
-
-
-def mode() -> str:
-    """The mode this process runs in (``classic`` unless ``NNIANNOT_NAS_MODE`` names another)."""
-    return normalize_mode(os.environ.get(ENV_MODE, "")) or "classic"
-
-
-def seed(default: int = 0) -> int:
-    """The seed a retraining trial should use (``NNIANNOT_SEED``), else ``default``."""
-    text = os.environ.get(ENV_SEED, "")
-    return int(text) if text.strip().lstrip("-").isdigit() else default
+__all__ = [
+    "ARCHITECTURE_FILE", "ENV_MODE", "ENV_SEED", "MODES", "architecture_parameters", "mode", "normalize_mode",
+    "seed",
+]  # fmt: skip
 
 
 def architecture_parameters() -> list[Any]:

@@ -20,7 +20,8 @@ from typing import Any
 
 import torch
 
-from nniannot import nas, protocol
+from nniannot import protocol
+from nniannot.nas import modes
 from nniannot.nas.layer import LayerState, Where, darts_forward, enas_forward, first_tensor, oneshot_forward
 
 DARTS_ADAM = {"lr": 3e-4, "betas": (0.5, 0.999), "weight_decay": 1e-3}  # the DARTS paper's defaults
@@ -183,7 +184,7 @@ class Supernet:
             "weights": self.weights(),
             "history": self.history,
         }
-        path = os.path.join(folder, nas.ARCHITECTURE_FILE)
+        path = os.path.join(folder, modes.ARCHITECTURE_FILE)
         temp = path + ".tmp"
         with open(temp, "w", encoding="utf-8") as out:
             json.dump(doc, out)
@@ -196,7 +197,7 @@ _current: list[Supernet] = []
 def current() -> Supernet:
     """This process's super-network (created on first use, written at exit)."""
     if not _current:
-        _current.append(Supernet(nas.mode()))
+        _current.append(Supernet(modes.mode()))
         atexit.register(_current[0].write)
     return _current[0]
 
