@@ -143,9 +143,22 @@ def run_nni(project: str, venv: str, port: int) -> tuple[float, dict[str, float]
     env = _env(f"{venv}/bin")
     nnictl = [f"{venv}/bin/nnictl"]
     base = f"http://127.0.0.1:{port}/api/v1/nni"
-    start = time.perf_counter()
-    subprocess.run([*nnictl, "create", "--config", "config.yml", "--port", str(port)], cwd=project, env=env,
-                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    for attempt in range(3):  # under load nnictl sometimes gives up waiting for its own server: try again
+        start = time.perf_counter()  # a failed attempt is not counted
+        created = subprocess.run([*nnictl, "create", "--config", "config.yml", "--port", str(port)], cwd=project,
+                                 env=env, capture_output=True, text=True)  # fmt: skip
+        if created.returncode == 0:
+            break
+        tail = (created.stdout + created.stderr).strip().splitlines()[-3:]
+        print(f"  nnictl create failed (attempt {attempt + 1}): {' / '.join(tail)}; trying again", flush=True)
+        subprocess.run(
+            [*nnictl, "stop", "--port", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    else:
+        raise SystemExit("nnictl create failed three times")
     while True:
         status = json.loads(urllib.request.urlopen(f"{base}/check-status").read())["status"]
         if status in ("DONE", "ERROR", "STOPPED"):
@@ -187,7 +200,7 @@ def main() -> None:
                 if tool == "nni-annot":
                     wall, found = run_nniannot(project, os.path.join(tmp, f"home-{i}"))
                 else:
-                    wall, found = run_nni(project, args.nni_venv, args.port)
+                    wall, found = run_nni(project, args.nni_venv, args.port + i)
                 times[tool].append(wall)
                 results.append((tool, found))
                 print(f"run {i + 1} {tool}: {wall:.1f} s", flush=True)

@@ -32,7 +32,7 @@ from nniannot import protocol
 BOOTSTRAP = r"""
 import json, os, sys
 held = None
-if len(sys.argv) > 1:
+if len(sys.argv) > 1 and hasattr(os, "memfd_create"):  # elsewhere than Linux: no pre-imports
     why = ""
     status = os.dup(1)
     held = [os.memfd_create("stdout"), os.memfd_create("stderr")]

@@ -140,7 +140,7 @@ def test_another_environment_than_the_spares_gets_no_pre_imports(tmp_path, notes
     site, code = _project(tmp_path)
     monkeypatch.syspath_prepend(str(site))
     command = _command(tmp_path, code, ["0"])
-    env = {"PYTHONPATH": str(site), "OMP_NUM_THREADS": "1"}  # a library may read it when imported
+    env = {"PYTHONPATH": str(site), "NNIANNOT_TEST_ONLY_HERE": "1"}  # a library may read it when imported
     _run(tmp_path, command, env, "warm", preload_env={"PYTHONPATH": str(site)})
     assert "warm start (fresh interpreter)" in notes.text and "pre-imported" not in notes.text
 
@@ -188,3 +188,38 @@ def test_cold_start_yaml_key(tmp_path):
     config.write_text("script: train.py\ncold_start: 3\n")
     with pytest.raises(ConfigError, match="cold_start"):
         load_config_file(str(config))
+
+
+def _children():
+    found = set()
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == os.getpid() and fields[0] != "Z":
+            found.add(int(pid))
+    return found
+
+
+def test_new_code_gets_new_spares_and_none_is_left_behind(tmp_path, notes, monkeypatch):
+    site, code = _project(tmp_path)
+    (site / "otherpkg").mkdir()
+    (site / "otherpkg" / "__init__.py").write_text("")
+    monkeypatch.syspath_prepend(str(site))
+    old = _command(tmp_path, code, ["0"])
+    (code / "probe.py").write_text("import otherpkg\n" + PROBE)  # a new revision of the code
+    new = _command(tmp_path, code, ["0"])
+    env = {"PYTHONPATH": str(site)}
+    before = _children()
+    with LocalBackend(preload=(old, env)) as backend:
+        for i in range(2):
+            backend.submit(TrialSpec("EXP", f"n{i}", i, new, str(tmp_path), str(tmp_path / f"n{i}"), {}, env))
+            events, deadline = [], time.monotonic() + 120
+            while not any(e.kind == FINISHED for e in events):
+                assert time.monotonic() < deadline, events
+                events += backend.events(0.1)
+            assert events[-1].exit_code == 0
+    assert "trial n1: warm start (pre-imported otherpkg heavypkg)" in notes.text
+    assert _children() <= before
