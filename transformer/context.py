@@ -49,6 +49,18 @@ class Context:
         col = len(raw[: node.col_offset].decode("utf-8", "replace"))  # type: ignore[attr-defined]
         return self.loc_at(line, col)
 
+    def text_of(self, node: ast.AST) -> str | None:
+        """The annotation's text of a one-line ``node`` (None if it spans lines or the line is not ASCII)."""
+        line = node.lineno - self.line_base  # type: ignore[attr-defined]
+        if node.end_lineno != node.lineno or not 1 <= line <= len(self._line_starts):  # type: ignore[attr-defined]
+            return None
+        start = self._line_starts[line - 1]
+        end = self._line_starts[line] if line < len(self._line_starts) else len(self.expr_text)
+        text = self.expr_text[start:end]
+        if not text.isascii():  # ast's columns count UTF-8 bytes
+            return None
+        return text[node.col_offset : node.end_col_offset]  # type: ignore[attr-defined]
+
     def error(self, where: ast.AST | Loc, message: str, severity: str = "error") -> None:
         loc = where if isinstance(where, Loc) else self.loc(where)
         self.diagnostics.append(self.source.diagnostic(loc.line, loc.col, message, severity))

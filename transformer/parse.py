@@ -189,10 +189,19 @@ def _function_choice(ctx: Context, call: ast.Call) -> Record | None:
     if name_node is None:
         return None
     name = render.name_text(name_node)
-    candidates = tuple(
-        Candidate(render.label_of(arg, '\n"'), render.code(arg), ast.dump(arg)) for arg in call.args
-    )
+    candidates = tuple(_candidate(ctx, arg) for arg in call.args)
     return FunctionChoice(name, f"{ctx.module}/{name}/function_choice", candidates)
+
+
+def _candidate(ctx: Context, arg: ast.expr) -> Candidate:
+    text = ctx.text_of(arg)
+    key = ("candidate", text) if text is not None else None
+    found = ctx.source.rendered.get(key) if key is not None else None
+    if found is None:
+        found = Candidate(render.label_of(arg, '\n"'), render.code(arg), ast.dump(arg))
+        if key is not None:
+            ctx.source.rendered[key] = found
+    return found  # type: ignore[no-any-return]
 
 
 def _report(ctx: Context, call: ast.Call) -> Record | None:
