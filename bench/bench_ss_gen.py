@@ -3,16 +3,25 @@
 Run by hand: ``python bench/bench_ss_gen.py [--runs 7]``. Each figure is the median of several runs of a
 real subprocess (process start included). Targets: ss_gen < 0.3 s on ~300 lines, < 1.5 s on 10,000 lines;
 ``python -c "import nniannot"`` < 30 ms (the bare interpreter start is shown for reference).
+
+``--huge`` adds two big inputs, this generator at 100,000 lines and 60,000 annotations in one block, and
+times ``ss_gen``, ``expand`` and ``run --max-trials 1`` up to the first trial's start (the ``started`` line)
+on each; target < 3 s each (``--huge 60``: a run not started after 60 s shows ``inf``). ``--compare DIR``
+runs every command also with the package of another checkout (``PYTHONPATH=DIR``), side by side, e.g.
+the main branch before a change.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
+import os
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -55,6 +64,16 @@ def make_script(lines: int) -> str:
     return "".join(parts)
 
 
+def make_block(annotations: int) -> str:
+    """``annotations`` annotated assignments in one block (the module's top level)."""
+    parts = ["import math\n\n"]
+    parts.extend(
+        f'"""@nni.variable(nni.choice(1, 2, 3), name=v{i})"""\nv{i} = 1\n' for i in range(annotations)
+    )
+    parts.append('"""@nni.report_final_result(v0)"""\n')
+    return "".join(parts)
+
+
 def cli() -> list[str]:
     """The console script installed next to this interpreter (not a shell shim, which adds its own cost)."""
     beside = Path(sys.executable).parent / "nni-annot"
@@ -64,35 +83,102 @@ def cli() -> list[str]:
     return [found] if found else [sys.executable, "-m", "nniannot"]
 
 
-def timed(command: list[str], runs: int) -> float:
+def environ(tree: str | None) -> dict[str, str] | None:
+    """The environment that runs the package of checkout ``tree`` (None: the installed one)."""
+    return None if tree is None else {**os.environ, "PYTHONPATH": tree}
+
+
+def timed(command: list[str], runs: int, tree: str | None = None) -> float:
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        done = subprocess.run(
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=environ(tree)
+        )
         times.append(time.perf_counter() - start)
         if done.returncode != 0:
             raise SystemExit(f"{command} failed:\n{done.stderr}")
     return statistics.median(times)
 
 
+def first_trial(script: Path, home: Path, tree: str | None, limit: float) -> float:
+    """Seconds from ``nni-annot run`` to its first trial's ``started`` line (inf past ``limit``)."""
+    command = [*cli(), "run", str(script), "--tuner", "random", "--max-trials", "1", "--plain"]
+    command += ["--home", str(home)]
+    start = time.perf_counter()
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=environ(tree)
+    ) as proc:
+        assert proc.stdout is not None
+        timer = threading.Timer(limit, proc.kill)
+        timer.start()
+        seen = math.inf
+        for line in proc.stdout:
+            if seen == math.inf and " started: " in line:
+                seen = time.perf_counter() - start
+                timer.cancel()
+        timer.cancel()
+        if proc.wait() != 0 and seen != math.inf:
+            raise SystemExit(f"{command} failed (exit {proc.returncode})")
+    return seen if seen <= limit else math.inf
+
+
+def huge_rows(tmp: Path, runs: int, tree: str | None, limit: float) -> list[tuple[str, float]]:
+    rows = []
+    for label, text in (
+        ("100,000-line generator", make_script(100_000)),
+        ("60,000 annotations, one block", make_block(60_000)),
+    ):
+        path = tmp / f"huge_{len(rows)}.py"
+        path.write_text(text)
+        for command in ("ss_gen", "expand"):
+            rows.append((f"{command} ({label})", timed([*cli(), command, str(path)], runs, tree)))
+        starts = []
+        for i in range(runs):
+            starts.append(first_trial(path, tmp / f"home{len(rows)}_{i}", tree, limit))
+            if starts[-1] == math.inf:
+                break  # past the limit once is enough to know
+        rows.append((f"run: first trial started ({label})", statistics.median(starts)))
+    return rows
+
+
+def measure(tmp: Path, runs: int, huge: float, tree: str | None) -> list[tuple[str, float]]:
+    rows = []
+    for lines in (300, 10_000):
+        path = tmp / f"train_{lines}.py"
+        path.write_text(make_script(lines))
+        actual = path.read_text().count("\n")
+        rows.append((f"nni-annot ss_gen ({actual} lines)", timed([*cli(), "ss_gen", str(path)], runs, tree)))
+    if huge:
+        rows.extend(huge_rows(tmp, runs, tree, huge))
+    rows.append(('python -c "pass"', timed([sys.executable, "-c", "pass"], runs, tree)))
+    command = [sys.executable, "-c", "import nniannot"]
+    rows.append(('python -c "import nniannot"', timed(command, runs, tree)))
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument(
+        "--huge",
+        type=float,
+        default=0,
+        metavar="LIMIT",
+        help="also the 100,000-line and 60,000-annotation inputs; a run not started in LIMIT s shows inf",
+    )
+    parser.add_argument("--compare", metavar="DIR", help="also run the package of this checkout")
     args = parser.parse_args()
-    rows = []
+    here = str(Path(__file__).resolve().parent.parent)
+    trees = [(args.compare, "compared"), (here, "this checkout")] if args.compare else [(None, "installed")]
+    columns = []
     with tempfile.TemporaryDirectory() as tmp:
-        for lines in (300, 10_000):
-            path = Path(tmp) / f"train_{lines}.py"
-            path.write_text(make_script(lines))
-            actual = path.read_text().count("\n")
-            rows.append(
-                (f"nni-annot ss_gen ({actual} lines)", timed([*cli(), "ss_gen", str(path)], args.runs))
-            )
-    rows.append(('python -c "pass"', timed([sys.executable, "-c", "pass"], args.runs)))
-    rows.append(('python -c "import nniannot"', timed([sys.executable, "-c", "import nniannot"], args.runs)))
-    print(f"{'command':<40} {'median wall (s)':>16}   ({args.runs} runs each)")
-    for name, seconds in rows:
-        print(f"{name:<40} {seconds:>16.3f}")
+        for tree, _ in trees:
+            columns.append(measure(Path(tmp), args.runs, args.huge, tree))
+    print(f"python {' '.join(sys.argv)}   (median wall seconds, {args.runs} runs each)")
+    print(f"{'command':<58}" + "".join(f" {name:>15}" for _, name in trees))
+    for i, (name, _) in enumerate(columns[0]):
+        print(f"{name:<58}" + "".join(f" {col[i][1]:>15.3f}" for col in columns))
 
 
 if __name__ == "__main__":

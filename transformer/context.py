@@ -26,10 +26,14 @@ class Context:
         self.expr_text = site.text[self.at :]
         self.map = TextMap(source, site.stmt)
         self._line_starts = [0]
-        for i, ch in enumerate(self.expr_text):
-            if ch == "\n":
-                self._line_starts.append(i + 1)
+        newline = self.expr_text.find("\n")
+        while newline != -1:
+            self._line_starts.append(newline + 1)
+            newline = self.expr_text.find("\n", newline + 1)
         self.failed = False
+        # Nodes of an annotation parsed together with others (see parse.parse_all) count their lines from
+        # the start of that combined text; this is where this annotation's first line was in it.
+        self.line_base = 0
 
     def loc_at(self, line: int, char_col: int) -> Loc:
         """Place in the file of a 1-based line / 0-based character column of the annotation text."""
@@ -38,12 +42,24 @@ class Context:
         return Loc(*self.map.position(offset, self.site.text))
 
     def loc(self, node: ast.AST) -> Loc:
-        line = node.lineno  # type: ignore[attr-defined]
+        line = node.lineno - self.line_base  # type: ignore[attr-defined]
         start = self._line_starts[min(line, len(self._line_starts)) - 1]
         end = self._line_starts[line] - 1 if line < len(self._line_starts) else len(self.expr_text)
         raw = self.expr_text[start:end].encode("utf-8", "surrogatepass")
         col = len(raw[: node.col_offset].decode("utf-8", "replace"))  # type: ignore[attr-defined]
         return self.loc_at(line, col)
+
+    def text_of(self, node: ast.AST) -> str | None:
+        """The annotation's text of a one-line ``node`` (None if it spans lines or the line is not ASCII)."""
+        line = node.lineno - self.line_base  # type: ignore[attr-defined]
+        if node.end_lineno != node.lineno or not 1 <= line <= len(self._line_starts):  # type: ignore[attr-defined]
+            return None
+        start = self._line_starts[line - 1]
+        end = self._line_starts[line] if line < len(self._line_starts) else len(self.expr_text)
+        text = self.expr_text[start:end]
+        if not text.isascii():  # ast's columns count UTF-8 bytes
+            return None
+        return text[node.col_offset : node.end_col_offset]  # type: ignore[attr-defined]
 
     def error(self, where: ast.AST | Loc, message: str, severity: str = "error") -> None:
         loc = where if isinstance(where, Loc) else self.loc(where)

@@ -27,6 +27,7 @@ _ATOMS = (
     ast.DictComp,
     ast.GeneratorExp,
 )
+_REPR_IS_SOURCE = (int, str, bool, type(None))
 _BINARY = {
     ast.Add: operator.add,
     ast.Sub: operator.sub,
@@ -70,6 +71,8 @@ def name_text(node: ast.expr) -> str:
 
 def code(node: ast.expr, wrap: bool = True) -> str:
     """Single-line trial code for an expression, parenthesised when it is not an atom."""
+    if type(node) is ast.Constant and node.kind is None and type(node.value) in _REPR_IS_SOURCE:
+        return repr(node.value)  # what ast.unparse writes for these, without its visitor (hot path)
     text = ast.unparse(node)
     if wrap and not isinstance(node, _ATOMS):
         return f"({text})"

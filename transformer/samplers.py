@@ -10,6 +10,8 @@ from nniannot.transformer import render
 from nniannot.transformer.context import Context
 from nniannot.transformer.records import NUMERIC_SAMPLERS, SAMPLERS, Option, Sampler
 
+_LEAVES = (ast.Constant, ast.Name)  # options that cannot hold a call
+
 
 def sampler_kind(node: ast.AST) -> str | None:
     """``"uniform"`` for ``nni.uniform(...)``; None if ``node`` is no ``nni.<sampler>`` call."""
@@ -85,6 +87,8 @@ class SamplerParser:
 
     def _holds_a_sampler(self, option: ast.expr) -> bool:
         """Report a sampler call buried inside an option: the trial could not evaluate it (no ``nni``)."""
+        if type(option) in _LEAVES:
+            return False
         inner = next((n for n in ast.walk(option) if sampler_kind(n) is not None), None)
         if inner is None:
             return False

@@ -10,6 +10,7 @@ import ast
 import codecs
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from nniannot.errors import Diagnostic
 
@@ -43,6 +44,9 @@ class Source:
             offset += len(line)
         self.starts.append(offset)
         self.newline = _newline_of(self.lines[0]) if self.lines else "\n"
+        # What the parsers rendered from an expression, by its exact text: equal text parses to an equal
+        # tree, so a script that repeats `relu(x)` in a thousand annotations renders it once.
+        self.rendered: dict[tuple[str, str], Any] = {}
 
     def offset(self, line: int, col: int) -> int:
         """Absolute byte offset of a 1-based line and a 0-based byte column."""

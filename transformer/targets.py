@@ -40,22 +40,28 @@ def check_target(source: Source, annotation: Annotation) -> tuple[str | None, li
 
 
 def _check_assignment(source: Source, record: Variable, target: ast.stmt) -> str | None:
+    kind = type(target)
+    if kind is ast.Assign and len(target.targets) == 1:  # type: ignore[attr-defined]
+        left = target.targets[0]  # type: ignore[attr-defined]
+        name = record.name_node
+        if type(left) is ast.Name and type(name) is ast.Name and left.id == name.id:
+            return None  # the common case, decided without rendering anything
     shown = statement_text(source, target)
     want = f"write `{record.name} = ...` right after the annotation"
-    if type(target) is ast.AugAssign:
+    if kind is ast.AugAssign:
         return f"`@nni.variable` must annotate a plain assignment, but `{shown}` is an augmented assignment; {want}"
-    if type(target) is ast.AnnAssign:
+    if kind is ast.AnnAssign:
         return (
             f"`@nni.variable` must annotate a plain assignment, but `{shown}` has a type annotation; {want} "
             "(declare the type on an earlier line)"
         )
-    if type(target) is not ast.Assign:
+    if kind is not ast.Assign:
         return f"`@nni.variable` must annotate an assignment to `{record.name}`, but the next statement is `{shown}`"
-    if len(target.targets) != 1:
+    if len(target.targets) != 1:  # type: ignore[attr-defined]
         return (
             f"`@nni.variable` must annotate a single-target assignment, but `{shown}` assigns several targets"
         )
-    left = target.targets[0]
+    left = target.targets[0]  # type: ignore[attr-defined]
     if type(left) in (ast.Tuple, ast.List, ast.Starred):
         return (
             f"`@nni.variable` must annotate an assignment to one variable, but `{shown}` unpacks a sequence"

@@ -43,6 +43,9 @@ class GpTuner(EncodedTuner):
     """
 
     model_modules = ("nniannot.runner.tuners.gp_model", "nniannot.runner.tuners.gp_acq")
+    # Past this many observations the model is fitted to a subset: the best third of it, and the rest
+    # evenly spaced in rank order. An exact GP costs n^3 per fit; below the cap nothing changes.
+    max_points = 128
 
     def __init__(
         self,
@@ -70,9 +73,12 @@ class GpTuner(EncodedTuner):
     def _data(self, X: np.ndarray) -> np.ndarray:
         return np.where(np.isnan(X), self._fill, X)
 
-    def _fit(self, X: np.ndarray, y: np.ndarray) -> np.ndarray:
+    def _fit(self, X: np.ndarray, y: np.ndarray, subset: bool = False) -> np.ndarray:
         from nniannot.runner.tuners.gp_model import default_theta, fit_theta
 
+        if subset and self._theta is not None and self._fits % 5:
+            self._fits += 1  # a model of a subset moves little per trial: refit its kernel every 5th
+            return self._theta
         d = X.shape[1]
         starts = [default_theta(d)] if self._theta is None else [self._theta]
         if self._theta is not None and self._fits % 10 == 0:
@@ -85,15 +91,26 @@ class GpTuner(EncodedTuner):
         with single_thread():
             return self._propose()
 
+    def _subset(self, X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if len(y) <= self.max_points:
+            return X, y
+        order = np.argsort(y, kind="stable")
+        n_best = self.max_points // 3
+        rest = order[n_best:]
+        spaced = rest[np.linspace(0, len(rest) - 1, self.max_points - n_best).round().astype(int)]
+        keep = np.concatenate([order[:n_best], spaced])
+        return X[keep], y[keep]
+
     def _propose(self) -> np.ndarray:
-        X, y = self._data(self.X), finite_losses(self.y)
+        subset = len(self._losses) > self.max_points
+        X, y = self._subset(self._data(self.X), finite_losses(self.y))
         if len(y) < 2 or np.ptp(y) == 0:
             return self.encoding.sample(self.rng, 1)
         from nniannot.runner.tuners.gp_acq import AcquisitionOptimizer
         from nniannot.runner.tuners.gp_model import GaussianProcess
 
         z = warp(y)
-        theta = self._fit(X, z)
+        theta = self._fit(X, z, subset)
         gp = GaussianProcess(X, z, self.encoding.cat_mask, theta)
         pending = self._data(self.pending_X)
         if len(pending):

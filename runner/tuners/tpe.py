@@ -4,6 +4,9 @@ Observations are split into the best ``min(ceil(gamma·n), 25)`` and the rest. `
 mixture over the good ones, weighted by how much each beats the split (EI weights); ``g(x)`` one over the
 rest, running trials included (constant liar: a running trial counts as bad, so parallel suggestions
 spread out). Candidates are drawn from ``l`` and ranked by ``log l - log g``.
+
+Past ``max_bad`` observations, ``g(x)`` is fitted to ``max_bad`` of the rest, evenly spaced in rank order
+(the same spread of values, at a fixed cost per suggestion); below it nothing changes.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ class TpeTuner(EncodedTuner):
     """
 
     model_modules = ("nniannot.runner.tuners.parzen",)  # scipy: imported when the model is first used
+    max_bad = 500  # observations in g(x); its cost grows with them, its shape barely does past this
 
     def __init__(
         self,
@@ -77,6 +81,8 @@ class TpeTuner(EncodedTuner):
         floor = max(self.min_bandwidth, (len(y) + 2) ** -2.0)
         sizes = self.encoding.sizes
         good = ParzenEstimator(X[below], w_below, float(w_below.mean()), sizes, floor)
+        if len(above) > self.max_bad:
+            above = above[np.linspace(0, len(above) - 1, self.max_bad).round().astype(int)]
         bad_x = np.vstack([X[above], self.pending_X])
         bad = ParzenEstimator(bad_x, np.ones(len(bad_x)), 1.0, sizes, floor)
         cand = self.encoding.snap(good.sample(self.rng, self.n_candidates))

@@ -199,3 +199,21 @@ def test_bad_python_is_an_error_not_a_crash() -> None:
     result = transform(f"{A}report_final_result(1)'''\ndef f(:\n")
     [error] = result.errors
     assert error.line == 2 and "invalid Python syntax" in error.message
+
+
+# Valid annotations before the faulty one, one of them over two lines: the annotations of a file are
+# parsed together when they can be, and every error must still point at the same place.
+BEFORE = (
+    "'''@nni.variable(nni.choice(1, 2),\n    name=p)'''\np = 1\n'''@nni.report_intermediate_result(p)'''\n"
+)
+
+
+@pytest.mark.parametrize(("source", "line", "col", "message"), CASES, ids=[c[3][:40] for c in CASES])
+def test_error_after_other_annotations_is_located_the_same(
+    source: str, line: int, col: int, message: str
+) -> None:
+    errors = transform(BEFORE + source).errors
+    wanted = message.split(" on line ")[0]  # a line number in the message moves with the code
+    first = next((e for e in errors if wanted in e.message), None)
+    assert first is not None, [e.format() for e in errors]
+    assert (first.line, first.col) == (line + BEFORE.count("\n"), col), first.format()
