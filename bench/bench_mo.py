@@ -198,6 +198,7 @@ def _suggest_optuna(trial, key, spec):
 def _pool_map(fn, jobs, workers):
     if workers <= 1:
         return [fn(j) for j in jobs]
+    # the cheapest jobs are listed first; longest-first would finish sooner, but order does not matter much
     with ProcessPoolExecutor(workers) as pool:
         return list(pool.map(fn, jobs, chunksize=1))
 
@@ -210,7 +211,13 @@ def collect(samplers, problems, seeds, budget, workers, venv):
     child = None
     if ext:  # Optuna's side runs in its own process at the same time as ours
         payload = json.dumps(
-            {"samplers": ext, "problems": problems, "seeds": seeds, "budget": budget, "workers": 1}
+            {
+                "samplers": ext,
+                "problems": problems,
+                "seeds": seeds,
+                "budget": budget,
+                "workers": max(1, workers - 1),
+            }
         )
         child = subprocess.Popen(
             [str(Path(venv) / "bin" / "python"), __file__, "--worker", payload],
@@ -219,7 +226,8 @@ def collect(samplers, problems, seeds, budget, workers, venv):
             env={**os.environ, "OMP_NUM_THREADS": "1"},
         )
     jobs = [(s, p, seed, budget) for s in ours for p in problems for seed in seeds]
-    for job, res in zip(jobs, _pool_map(run_ours, jobs, max(1, workers - (1 if ext else 0)))):
+    # ours take one process (they are the cheaper side), Optuna's the others
+    for job, res in zip(jobs, _pool_map(run_ours, jobs, 1 if ext else workers)):
         out.setdefault(job[0], {}).setdefault(job[1], []).append(res)
     if child is not None:
         stdout, _ = child.communicate()
@@ -265,7 +273,7 @@ def main(argv=None) -> None:
     ap.add_argument("--budgets", default="50,200")
     ap.add_argument("--problems", default=",".join(PROBLEMS))
     ap.add_argument("--samplers", default=",".join(OURS + EXTERNAL))
-    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--workers", type=int, default=2, help="processes (one for ours, the rest for Optuna)")
     ap.add_argument("--venv", default="/tmp/bench-motune")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
