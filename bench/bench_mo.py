@@ -198,7 +198,6 @@ def _suggest_optuna(trial, key, spec):
 def _pool_map(fn, jobs, workers):
     if workers <= 1:
         return [fn(j) for j in jobs]
-    # the cheapest jobs are listed first; longest-first would finish sooner, but order does not matter much
     with ProcessPoolExecutor(workers) as pool:
         return list(pool.map(fn, jobs, chunksize=1))
 
