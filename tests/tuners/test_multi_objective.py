@@ -22,6 +22,14 @@ MIXED = {
 CHOICES = {"a": {"_type": "choice", "_value": [1, 2, 3, 4]}, "b": {"_type": "choice", "_value": ["p", "q"]}}
 
 
+def _model(name: str, space: dict, seed: int, n_startup: int):
+    """A model-based tuner with a short start-up (and, for the GP, a small acquisition pool: faster)."""
+    if name == "evolution":
+        return build(name, space, seed=seed, population_size=max(2, n_startup))
+    extra = {"n_pool": 128} if name == "gp" else {}
+    return build(name, space, seed=seed, n_startup=n_startup, **extra)
+
+
 def _losses(params: dict, m: int) -> list[float]:
     x, y = float(params["x"]), float(params["y"])
     out = [x + 0.1 * params["k"], (1 - x) ** 2 + y, y + (params["c"] == "b")]
@@ -35,7 +43,7 @@ def test_every_tuner_accepts_a_multi_objective_experiment(name):
     space = SearchSpace.from_json(spec)
     tuner = build(name, spec, seed=3)
     tuner.set_objectives(2)
-    for i in range(14):
+    for i in range(12):
         params = tuner.suggest(str(i))
         if params is None:
             break
@@ -53,7 +61,7 @@ loss = st.one_of(st.floats(-1e6, 1e6), st.just(math.nan), st.just(math.inf))
 
 
 @pytest.mark.parametrize("name", MODEL_BASED)
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     m=st.integers(1, 3),
     rows=st.lists(
@@ -67,7 +75,7 @@ loss = st.one_of(st.floats(-1e6, 1e6), st.just(math.nan), st.just(math.inf))
 def test_never_crash_on_odd_histories(name, m, rows):
     """NaN/inf losses, infeasible-only histories and repeated points, with 1 to 3 objectives."""
     space = SearchSpace.from_json(MIXED)
-    tuner = build(name, MIXED, seed=0, n_startup=2) if name != "evolution" else build(name, MIXED, seed=0)
+    tuner = _model(name, MIXED, seed=0, n_startup=2)
     tuner.set_objectives(m)
     previous = None
     for i, (values, violation, repeat) in enumerate(rows):
@@ -84,9 +92,7 @@ def test_never_crash_on_odd_histories(name, m, rows):
 def test_seeded_multi_objective_runs_are_reproducible(name):
     runs = []
     for _ in range(2):
-        tuner = (
-            build(name, MIXED, seed=11, n_startup=4) if name != "evolution" else build(name, MIXED, seed=11)
-        )
+        tuner = _model(name, MIXED, seed=11, n_startup=4)
         tuner.set_objectives(3)
         out = []
         for i in range(14):
@@ -103,8 +109,7 @@ def test_constraints_steer_to_the_feasible_region(name):
     after the start-up trials, random sampling would average 3.2 feasible ones in 20; these tuners find
     at least twice that."""
     space = {"x": MIXED["x"], "y": MIXED["y"]}
-    kw = {"population_size": 8} if name == "evolution" else {"n_startup": 8}
-    tuner = build(name, space, seed=5, **kw)
+    tuner = _model(name, space, seed=5, n_startup=8)
     tuner.set_objectives(2)
     feasible = []
     for i in range(40):
