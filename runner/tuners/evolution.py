@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from nniannot.runner.tuners.model import EncodedTuner
+from nniannot.runner.tuners.multi import MultiObjective
 from nniannot.searchspace import SearchSpace
 
 
-class EvolutionTuner(EncodedTuner):
-    """Args:
+class EvolutionTuner(MultiObjective):
+    """With several objectives or violated constraints, NSGA-II selection instead of aging
+    (:mod:`~nniannot.runner.tuners.nsga2`).
+
+    Args:
     population_size: the population (NNI's argument); the first generation comes from the start-up design.
     sample_size: tournament size (default: a quarter of the population, at least 2).
     step: standard deviation of a numeric mutation, in units of the range.
@@ -37,6 +40,10 @@ class EvolutionTuner(EncodedTuner):
         self.step = float(step)
 
     def propose(self) -> np.ndarray:
+        if self.multi_active:
+            from nniannot.runner.tuners.nsga2 import propose_nsga2
+
+            return propose_nsga2(self, self.population_size, self._mutate)
         X, y = self.X[-self.population_size :], self.y[-self.population_size :]
         if not np.isfinite(y).any():
             return self.encoding.sample(self.rng, 1)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from nniannot.runner.tuners.model import EncodedTuner, finite_losses
+from nniannot.runner.tuners.model import finite_losses
+from nniannot.runner.tuners.multi import MultiObjective
 from nniannot.runner.tuners.threads import single_thread
 from nniannot.searchspace import SearchSpace
 
@@ -30,8 +31,9 @@ def _skew(y: np.ndarray) -> float:
     return float(np.mean(((y - y.mean()) / s) ** 3)) if s > 0 else 0.0
 
 
-class GpTuner(EncodedTuner):
-    """GP-BO over the encoded space (categoricals with a Hamming kernel term).
+class GpTuner(MultiObjective):
+    """GP-BO over the encoded space (categoricals with a Hamming kernel term); ParEGO
+    (:mod:`~nniannot.runner.tuners.mogp`) with several objectives or violated constraints.
 
     The model modules (scipy) are imported when the first model-based suggestion needs them.
 
@@ -89,6 +91,11 @@ class GpTuner(EncodedTuner):
 
     def propose(self) -> np.ndarray:
         with single_thread():
+            if self.multi_active:
+                from nniannot.runner.tuners.mogp import ParEgo
+
+                self._parego = getattr(self, "_parego", None) or ParEgo(self, self.n_pool, warp)
+                return self._parego.propose()
             return self._propose()
 
     def _subset(self, X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -18,14 +18,15 @@ from typing import Any
 import numpy as np
 
 from nniannot.errors import TunerError
-from nniannot.runner.tuners.model import EncodedTuner
+from nniannot.runner.tuners.multi import MultiObjective
 from nniannot.searchspace import SearchSpace
 
 _NNI_TPE_ARGS = {"n_startup_jobs": "n_startup", "n_ei_candidates": "n_candidates", "gamma": "gamma"}
 
 
-class TpeTuner(EncodedTuner):
-    """TPE over the encoded space.
+class TpeTuner(MultiObjective):
+    """TPE over the encoded space; MOTPE (:mod:`~nniannot.runner.tuners.motpe`) with several objectives or
+    violated constraints.
 
     Args:
         n_startup: trials from the space-filling start-up design before the model is used.
@@ -69,6 +70,10 @@ class TpeTuner(EncodedTuner):
     def propose(self) -> np.ndarray:
         from nniannot.runner.tuners.parzen import ParzenEstimator
 
+        if self.multi_active:
+            from nniannot.runner.tuners.motpe import propose_motpe
+
+            return propose_motpe(self, self.split(len(self._losses)), self.n_candidates, self.min_bandwidth)
         X, y = self.X, self.y
         if not np.isfinite(y).any():
             return self.encoding.sample(self.rng, 1)
