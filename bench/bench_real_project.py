@@ -8,6 +8,8 @@ config, a grid of 6 architectures, 50 epochs, concurrency 2. Each tool runs the 
 alternating (nni-annot, NNI, nni-annot, ...), and the wall time is from the command to the experiment's end
 (``nni-annot run --config`` exiting; NNI: ``nnictl create`` until ``check-status`` says DONE, polled every
 0.2 s). The final results of every run are compared per architecture: they must be bit-identical.
+``--with-cold`` adds ``nni-annot run --cold-start`` to the rotation, ``--without-nni`` leaves NNI out (the
+ratios are then to the cold start).
 
 NNI lives in its own virtualenv (``python -m venv /tmp/bench-nni && /tmp/bench-nni/bin/pip install
 nni==2.10.1 "setuptools<81"``). This script patches NNI's REST server there to bind 127.0.0.1, and adds a
@@ -124,10 +126,21 @@ def _env(bin_dir: str) -> dict[str, str]:
     return env
 
 
-def run_nniannot(project: str, home: str) -> tuple[float, dict[str, float]]:
+def run_nniannot(project: str, home: str, extra: list[str]) -> tuple[float, dict[str, float]]:
     env = _env(os.path.dirname(sys.executable))
     env["PYTHONPATH"] = os.environ.get("PYTHONPATH", "")
-    cmd = [sys.executable, "-m", "nniannot", "run", "--config", "config.yml", "--home", home, "--plain"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "nniannot",
+        "run",
+        "--config",
+        "config.yml",
+        "--home",
+        home,
+        "--plain",
+        *extra,
+    ]
     start = time.perf_counter()
     subprocess.run(cmd, cwd=project, env=env, check=True, stdout=subprocess.DEVNULL)
     wall = time.perf_counter() - start
@@ -188,36 +201,51 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--epochs", type=int, default=50)
     parser.add_argument("--port", type=int, default=18080)
+    parser.add_argument("--with-cold", action="store_true", help="also nni-annot --cold-start")
+    parser.add_argument("--without-nni", action="store_true", help="nni-annot only (with --with-cold)")
     args = parser.parse_args()
-    prepare_nni(args.nni_venv)
+    tools = ["nni-annot", *(["nni-annot --cold-start"] if args.with_cold else [])]
+    tools += [] if args.without_nni else ["NNI 2.10.1"]
+    if not args.without_nni:
+        prepare_nni(args.nni_venv)
+    times: dict[str, list[float]] = {tool: [] for tool in tools}
+    results: list[dict[str, float]] = []
     with tempfile.TemporaryDirectory() as tmp:
-        times: dict[str, list[float]] = {"nni-annot": [], "NNI 2.10.1": []}
-        results: list[tuple[str, dict[str, float]]] = []
         for i in range(args.runs):
-            for tool in times:
-                project = os.path.join(tmp, f"{tool.split()[0]}-{i}")
+            for n, tool in enumerate(tools):
+                project = os.path.join(tmp, f"p{n}-{i}")
                 make_project(project, args.epochs)
-                if tool == "nni-annot":
-                    wall, found = run_nniannot(project, os.path.join(tmp, f"home-{i}"))
+                if tool.startswith("nni-annot"):
+                    extra = tool.split()[1:]
+                    wall, found = run_nniannot(project, os.path.join(tmp, f"home-{n}-{i}"), extra)
                 else:
                     wall, found = run_nni(project, args.nni_venv, args.port + i)
                 times[tool].append(wall)
-                results.append((tool, found))
+                results.append(found)
                 print(f"run {i + 1} {tool}: {wall:.1f} s", flush=True)
                 shutil.rmtree(project, ignore_errors=True)
-    first = results[0][1]
-    identical = all(found == first for _, found in results) and len(first) == 6
-    ours, theirs = times["nni-annot"], times["NNI 2.10.1"]
+    report(times, results)
+
+
+def report(times: dict[str, list[float]], results: list[dict[str, float]]) -> None:
+    """The table (each tool's runs, their total and its ratio to the last tool's) and the results."""
+    first = results[0]
+    identical = all(found == first for found in results) and len(first) == 6
+    base = times[list(times)[-1]]
     print(f"\ncommand: {' '.join(sys.argv)}")
     print(f"load: {os.getloadavg()[0]:.2f} (1-min average at the end)\n")
-    print("| tool | runs (s) | best | ratio of bests |")
-    print("|---|---|---|---|")
-    print(
-        f"| nni-annot | {', '.join(f'{t:.1f}' for t in ours)} | {min(ours):.1f} | {min(ours) / min(theirs):.2f}x |"
-    )
-    print(f"| NNI 2.10.1 | {', '.join(f'{t:.1f}' for t in theirs)} | {min(theirs):.1f} | 1.00x |")
-    print(f"\nratio per pair: {', '.join(f'{a / b:.2f}' for a, b in zip(ours, theirs))}")
-    print(f"final results bit-identical across all {len(results)} runs: {identical}")
+    print(f"| tool | runs (s) | total | ratio of totals to {list(times)[-1]} | ratio per run |")
+    print("|---|---|---|---|---|")
+    for tool, runs in times.items():
+        per_run = ", ".join(f"{a / b:.2f}" for a, b in zip(runs, base))
+        cells = [
+            ", ".join(f"{t:.1f}" for t in runs),
+            f"{sum(runs):.1f}",
+            f"{sum(runs) / sum(base):.2f}x",
+            per_run,
+        ]
+        print(f"| {tool} | {' | '.join(cells)} |")
+    print(f"\nfinal results bit-identical across all {len(results)} runs: {identical}")
     for key in sorted(first):
         print(f"  {key}: {first[key]!r}")
 
