@@ -62,6 +62,9 @@ def fill_oneshot(store: Store, home: str, files: list[Any]) -> tuple[str, list[s
     for i, content in enumerate(files):
         t = store.add_trial(exp.id, DERIVED, dir_root=os.path.join(home, "experiments", exp.id, "trials"))
         os.makedirs(t.dir, exist_ok=True)
+        for name in ("stdout", "stderr"):
+            with open(os.path.join(t.dir, name), "w") as f:
+                f.write(f"{name} of a one-shot trial\n")
         if content is not None:
             data = content if isinstance(content, bytes) else json.dumps(content).encode()
             with open(os.path.join(t.dir, "architecture.json"), "wb") as f:

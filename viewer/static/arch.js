@@ -28,7 +28,7 @@
       const inputs = [...(layer.fixed_inputs || []).map((name) => ({ name, fixed: true })), ...layer.inputs];
       inputs.forEach((inp, ii) => {
         const id = `in:${layer.name}:${inp.name}`, w = NA.nas.find(weights, "inputs", inp.name);
-        nodes.push({ id, name: inp.name, x: x - INPUT_X, y: 70 * ii, symbol: "roundRect", symbolSize: [90, 24], value: inp.top_share,
+        nodes.push({ id, name: inp.name, x: x - INPUT_X, y: 70 * ii, symbol: "roundRect", symbolSize: w && !inp.fixed ? [120, 40] : [90, 24], value: inp.top_share,
           itemStyle: { color: c.panel, borderColor: inp.best ? c.accent : c.muted, borderWidth: inp.best ? 3 : 1, borderType: inp.fixed ? "dashed" : "solid" },
           label: w && !inp.fixed ? NA.nas.label(inp.name, w.weight, w.chosen, { width: 84 }) : label({ width: 84 }),
           tip: (inp.fixed ? `fixed input ${inp.name}: always fed to the layer` : `input ${inp.name}: in ${(100 * inp.top_share).toFixed(0)}% of top trials`) + (w && !inp.fixed ? `\none-shot weight: ${NA.nas.pct(w.weight)}${w.chosen ? " (chosen)" : ""}` : "") });
@@ -60,7 +60,7 @@
     nasNote.hidden = !data.nas;
     if (data.nas) nasNote.textContent = NA.nas.about(data.nas, data.best.trial_id) + (data.nas.note ? ` Note: ${data.nas.note}.` : "");
     data.blocks.forEach((block, bi) => {
-      const height = 90 + 70 * Math.max(1, ...block.layers.map((l) => Math.max(l.candidates.length, l.inputs.length + (l.fixed_inputs || []).length)));
+      const height = (data.nas ? 120 : 90) + 70 * Math.max(1, ...block.layers.map((l) => Math.max(l.candidates.length, l.inputs.length + (l.fixed_inputs || []).length)));
       const node = NA.el("div", { class: "chart", id: `arch-${bi}`, role: "img", "aria-label": `Block ${block.key}`, style: `height:${height}px` });
       const section = NA.el("section", { class: "panel", style: "margin-bottom:1rem" }, NA.el("h2", { class: "mono small" }, block.key), node);
       container.append(section);

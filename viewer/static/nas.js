@@ -12,10 +12,10 @@ NA.nas = (() => {
     const c = NA.colors(), share = typeof w === "number" && isFinite(w) ? Math.min(1, Math.max(0, w)) : 0;
     return { show: true, color: c.text, ...extra,
       formatter: `{n|${plain(name)}${chosen ? " ✓" : ""}}\n{on|}{off|} {v|${pct(w)}}`,
-      rich: { n: { color: c.text, fontWeight: chosen ? "bold" : "normal", width: extra && extra.width ? extra.width : 130, overflow: "truncate" },
-        on: { width: Math.max(1, BAR * share), height: 6, backgroundColor: chosen ? c.accent : c.muted },
-        off: { width: Math.max(1, BAR * (1 - share)), height: 6, backgroundColor: c.line },
-        v: { color: c.muted, fontSize: 11 } } };
+      rich: { n: { color: c.text, fontWeight: chosen ? "bold" : "normal", width: extra && extra.width ? extra.width : 130, overflow: "truncate", lineHeight: 16, align: "center" },
+        on: { width: Math.max(1, BAR * share), height: 6, lineHeight: 14, backgroundColor: chosen ? c.accent : c.muted },
+        off: { width: Math.max(1, BAR * (1 - share)), height: 6, lineHeight: 14, backgroundColor: c.line },
+        v: { color: c.muted, fontSize: 11, lineHeight: 14 } } };
   }
   // Per block key and layer name, the layer's weights (to find a graph node's weight).
   function index(nas) {
