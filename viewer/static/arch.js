@@ -17,7 +17,7 @@
   const GAP = 340, INPUT_X = 200;
   // With a one-shot search, the best trial's weights: a bar and the number on each candidate and input.
   function graph(block, nasLayers) {
-    const c = NA.colors(), nodes = [], links = [];
+    const c = NA.colors(), nodes = [], links = [], ROW = nasLayers.size ? 95 : 70;
     const effects = block.layers.flatMap((l) => l.candidates.map((x) => Math.abs(x.effect || 0)));
     const scale = Math.max(...effects, 0);
     const label = (extra) => ({ show: true, color: c.text, width: 130, overflow: "truncate", ...extra });
@@ -28,7 +28,7 @@
       const inputs = [...(layer.fixed_inputs || []).map((name) => ({ name, fixed: true })), ...layer.inputs];
       inputs.forEach((inp, ii) => {
         const id = `in:${layer.name}:${inp.name}`, w = NA.nas.find(weights, "inputs", inp.name);
-        nodes.push({ id, name: inp.name, x: x - INPUT_X, y: 70 * ii, symbol: "roundRect", symbolSize: w && !inp.fixed ? [120, 40] : [90, 24], value: inp.top_share,
+        nodes.push({ id, name: inp.name, x: x - INPUT_X, y: ROW * ii, symbol: "roundRect", symbolSize: w && !inp.fixed ? [120, 40] : [90, 24], value: inp.top_share,
           itemStyle: { color: c.panel, borderColor: inp.best ? c.accent : c.muted, borderWidth: inp.best ? 3 : 1, borderType: inp.fixed ? "dashed" : "solid" },
           label: w && !inp.fixed ? NA.nas.label(inp.name, w.weight, w.chosen, { width: 84 }) : label({ width: 84 }),
           tip: (inp.fixed ? `fixed input ${inp.name}: always fed to the layer` : `input ${inp.name}: in ${(100 * inp.top_share).toFixed(0)}% of top trials`) + (w && !inp.fixed ? `\none-shot weight: ${NA.nas.pct(w.weight)}${w.chosen ? " (chosen)" : ""}` : "") });
@@ -39,7 +39,7 @@
       });
       layer.candidates.forEach((cand, ci) => {
         const id = `c:${layer.name}:${cand.name}`, w = NA.nas.find(weights, "candidates", cand.name);
-        nodes.push({ id, name: cand.name, x, y: 70 * ci, symbolSize: 18 + 40 * cand.top_share, value: cand.top_share,
+        nodes.push({ id, name: cand.name, x, y: ROW * ci, symbolSize: 18 + 40 * cand.top_share, value: cand.top_share,
           itemStyle: { color: effectColor(cand.effect, scale), borderColor: cand.best ? c.accent : "transparent", borderWidth: cand.best ? 4 : 0 },
           label: w ? NA.nas.label(cand.name, w.weight, w.chosen, { position: "bottom" }) : label({ position: "bottom" }),
           tip: `${layer.name}: ${cand.name}\nin ${(100 * cand.top_share).toFixed(0)}% of top trials, chosen ${cand.count}×\neffect on metric: ${cand.effect === null ? "n/a" : NA.fmt(cand.effect)}` +
@@ -48,6 +48,10 @@
           lineStyle: { width: inp.fixed ? 1 : 1 + 6 * inp.top_share, color: !inp.fixed && inp.best && cand.best ? c.accent : inp.fixed ? c.muted : c.line, opacity: 0.9, type: inp.fixed ? "dashed" : "solid" } }));
       });
     });
+    if (nasLayers.size) {  // room below the lowest node for its weight bar
+      const rows = Math.max(1, ...block.layers.map((l) => Math.max(l.candidates.length, l.inputs.length + (l.fixed_inputs || []).length)));
+      nodes.push({ id: "pad", name: "", x: GAP, y: ROW * (rows - 1) + 45, symbolSize: 0, itemStyle: { color: "transparent" }, label: { show: false }, tooltip: { show: false } });
+    }
     return { nodes, links };
   }
   function draw() {
@@ -60,7 +64,7 @@
     nasNote.hidden = !data.nas;
     if (data.nas) nasNote.textContent = NA.nas.about(data.nas, data.best.trial_id) + (data.nas.note ? ` Note: ${data.nas.note}.` : "");
     data.blocks.forEach((block, bi) => {
-      const height = (data.nas ? 120 : 90) + 70 * Math.max(1, ...block.layers.map((l) => Math.max(l.candidates.length, l.inputs.length + (l.fixed_inputs || []).length)));
+      const height = (data.nas ? 110 : 90) + (data.nas ? 95 : 70) * Math.max(1, ...block.layers.map((l) => Math.max(l.candidates.length, l.inputs.length + (l.fixed_inputs || []).length)));
       const node = NA.el("div", { class: "chart", id: `arch-${bi}`, role: "img", "aria-label": `Block ${block.key}`, style: `height:${height}px` });
       const section = NA.el("section", { class: "panel", style: "margin-bottom:1rem" }, NA.el("h2", { class: "mono small" }, block.key), node);
       container.append(section);
