@@ -8,6 +8,7 @@ last entry always kept) to at most ``MAX_HISTORY`` steps.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from typing import Any
@@ -160,6 +161,13 @@ def parse(doc: Any, trial_params: Any = None) -> dict[str, Any]:
     }
 
 
+@functools.lru_cache(maxsize=16)
+def _load(path: str, _mtime_ns: int, _size: int) -> Any:
+    """The decoded file, parsed again only when it changed (a live page asks for it at every refresh)."""
+    with open(path, "rb") as f:
+        return json.loads(f.read(MAX_BYTES + 1).decode("utf-8"))
+
+
 def read(trial_dir: str | None, trial_params: Any = None) -> dict[str, Any] | None:
     """The checked weights of the trial in ``trial_dir``; None when it wrote no ``architecture.json``.
 
@@ -179,9 +187,7 @@ def read(trial_dir: str | None, trial_params: Any = None) -> dict[str, Any] | No
                 **empty,
                 "note": f"architecture.json is {size} bytes, over the viewer's {MAX_BYTES}-byte limit",
             }
-        with open(path, "rb") as f:
-            text = f.read(MAX_BYTES + 1).decode("utf-8")
-        doc = json.loads(text)
+        doc = _load(str(path), path.stat().st_mtime_ns, size)
     except OSError as exc:
         return {**empty, "note": f"architecture.json cannot be read: {exc.strerror or exc}"}
     except UnicodeDecodeError:
