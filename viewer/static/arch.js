@@ -56,6 +56,7 @@
   }
   function draw() {
     if (!data) return;
+    container.querySelectorAll(".chart").forEach((n) => { const old = echarts.getInstanceByDom(n); if (old) old.dispose(); });
     container.replaceChildren();
     document.getElementById("arch-note").textContent = data.best
       ? `${data.trials} trial(s) with a metric; top ${data.top_trials}; best trial ${data.best.trial_id} (${NA.fmt(data.best.value)}).`
