@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from nniannot.runner.store import open_store
+from nniannot.runner.store import open_reader, open_store
 from nniannot.viewer import create_app, nasweights
 from tests.viewer.fill import fill
 from tests.viewer.nasfill import BLOCK, document, fill_oneshot
@@ -118,7 +118,7 @@ def test_a_link_out_of_the_trial_directory_is_not_followed(tmp_path):
     client, exp_id, (tid,) = _client(tmp_path, [None])
     outside = tmp_path / "secret.json"
     outside.write_text(json.dumps(document(2)))
-    store_dir = [d for d, _, files in os.walk(tmp_path / "experiments") if "parameter.cfg" in files or d]
-    trial_dir = next(d for d in store_dir if d.endswith(tid))
+    with open_reader(str(tmp_path / "store.db")) as reader:
+        trial_dir = reader.get_trial(exp_id, tid).dir
     os.symlink(outside, os.path.join(trial_dir, "architecture.json"))
     assert _nas(client, exp_id, tid) is None
