@@ -16,7 +16,7 @@ from nniannot.runner.store import (
     trial_params,
     trial_points,
 )
-from nniannot.viewer import analysis, front, serialize, tablequery
+from nniannot.viewer import analysis, front, nasweights, serialize, tablequery
 from nniannot.viewer.architecture import architecture
 from nniannot.viewer.cache import cached
 from nniannot.viewer.db import get_trial, reader
@@ -125,6 +125,13 @@ def log(ref: str, trial_id: str, name: str) -> Response:
     response.headers["X-Log-Truncated"] = "1" if text.truncated else "0"
     response.headers["X-Log-Size"] = str(text.size)
     return response
+
+
+@bp.get("/experiments/<ref>/trials/<trial_id>/architecture")
+def trial_architecture(ref: str, trial_id: str) -> Any:
+    """A one-shot trial's architecture weights and their history (``{"nas": null}`` for a classic trial)."""
+    found = get_trial(_exp_id(ref), trial_id)
+    return jsonify({"trial_id": found.id, "nas": nasweights.read(found.dir, found.params)})
 
 
 @bp.get("/experiments/<ref>/trials/<trial_id>/diff")
@@ -261,7 +268,12 @@ def arch(ref: str) -> Any:
     )
     points = trial_points(reader(), exp.id) if has_blocks else []  # no blocks: no trial to read
     wiring = exp.config.get("architecture") if isinstance(exp.config, dict) else None
-    return jsonify(architecture(exp.search_space, points, exp.optimize_mode, top, wiring))
+    found = architecture(exp.search_space, points, exp.optimize_mode, top, wiring)
+    found["nas"] = None
+    if found["best"] is not None:  # a one-shot search: the best trial's weights drawn on its graph
+        best_trial = get_trial(exp.id, found["best"]["trial_id"])
+        found["nas"] = nasweights.read(best_trial.dir, best_trial.params)
+    return jsonify(found)
 
 
 COMPARE_EXPERIMENTS = (2, 5)

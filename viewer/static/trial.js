@@ -25,6 +25,34 @@
     if (shown) draw();
     return t;
   }
+  // A one-shot trial's architecture.json: per layer its final weights (bars, chosen ones marked) and their history.
+  let nas = null;
+  function drawNas() {
+    const box = document.getElementById("nas-blocks");
+    if (!nas) return;
+    document.getElementById("nas-about").textContent = NA.nas.about(nas);
+    const note = document.getElementById("nas-note");
+    note.hidden = !nas.note;
+    note.textContent = nas.note ? `architecture.json: ${nas.note}.` : "";
+    box.querySelectorAll(".chart").forEach((n) => { const old = echarts.getInstanceByDom(n); if (old) old.dispose(); });
+    box.replaceChildren();
+    nas.blocks.forEach((block, bi) => {
+      box.append(NA.el("h3", { class: "mono small" }, block.key));
+      block.layers.forEach((layer, li) => {
+        const id = `nas-bars-${bi}-${li}`, rows = layer.candidates.length + layer.inputs.length;
+        const history = NA.el("div");
+        box.append(NA.el("div", { class: "nas-layer" }, NA.el("div", { class: "chart", id, role: "img", "aria-label": `Final weights of ${layer.name}`, style: `height:${40 + 26 * rows}px` }), history));
+        NA.chart(id).setOption(NA.nas.barsOption(layer), true);
+        NA.nas.histories(history, { layers: [layer] }, nas.steps, `nas-history-${bi}-${li}`);
+      });
+    });
+  }
+  async function loadNas() {
+    const got = await NA.getJSON(`${base}/architecture`);
+    nas = got.nas;
+    document.getElementById("nas-panel").hidden = !nas;
+    drawNas();
+  }
   async function loadLog(name, all) {
     const node = document.getElementById("log-" + name);
     try {
@@ -70,13 +98,16 @@
   loadTrial().catch((err) => NA.say(err.message, true));
   ["stdout", "stderr"].forEach((n) => loadLog(n, false));
   loadDiff().catch((err) => NA.say(err.message, true));
+  loadNas().catch((err) => NA.say(err.message, true));
   NA.onTheme(draw);
+  NA.onTheme(drawNas);
   NA.live((changes) => {
     const mine = changes.trials.find((t) => t.id === trialId);
     if (!mine) return;
     const badge = document.getElementById("trial-status");
     badge.textContent = mine.status; badge.className = "badge s-" + mine.status;
     loadTrial().catch(() => {});
+    loadNas().catch(() => {});
     ["stdout", "stderr"].forEach((n) => loadLog(n, false));
   });
 })();
