@@ -103,30 +103,11 @@ PROBLEMS = {
 }
 
 
-# -- hypervolume (exact; 2 and 3 objectives, numpy-free) ----------------------------------------------------
-def hypervolume(points: list[list[float]], ref: tuple[float, ...]) -> float:
-    inside = [tuple(p) for p in points if all(x < r for x, r in zip(p, ref))]
-    return _hv(inside, tuple(ref)) if inside else 0.0
-
-
-def _hv(points: list[tuple[float, ...]], ref: tuple[float, ...]) -> float:
-    if len(ref) == 2:
-        total, floor = 0.0, ref[1]
-        for x, y in sorted(points):
-            if y < floor:
-                total += (ref[0] - x) * (floor - y)
-                floor = y
-        return total
-    ordered = sorted(points, key=lambda p: p[-1])
-    total = 0.0
-    for k, p in enumerate(ordered):
-        top = ordered[k + 1][-1] if k + 1 < len(ordered) else ref[-1]
-        if top > p[-1]:
-            total += (top - p[-1]) * _hv([q[:-1] for q in ordered[: k + 1]], ref[:-1])
-    return total
-
-
 def hv_at(values: list[list[float]], ref, budgets) -> list[float]:
+    """Hypervolume of the first b vectors, per budget b (the project's exact one; run in our process)."""
+    sys.path.insert(0, str(HERE.parent))
+    from nniannot.pareto import hypervolume
+
     return [hypervolume(values[:b], ref) for b in budgets]
 
 

@@ -71,13 +71,17 @@ def show_text(reader: StoreReader, exp_id: str, trials_dir: str, home_option: st
     lines = [summary(exp, trials_dir, home_option), ""]
     for t in reader.list_trials(exp_id, order_by="best"):
         value = "-" if t.final_default is None else format_value(t.final_default)
-        text = f"  #{t.seq:<4} {t.id}  {t.status:<13} {value:>10}  {format_duration(t.duration):>7}  "
-        text += format_params(t.params, names)
-        reason = trial_reason(t)
-        if reason:
-            text += f"  [{reason}]"
-        lines.append(text)
+        lines.append(_trial_line(t, f"{value:>10}", names))
     return "\n".join(lines)
+
+
+def _trial_line(t: Any, mark: str, names: dict[str, str], values: str = "") -> str:
+    """One trial of ``show``: seq, id, status, ``mark`` (its value or Pareto rank), duration, ``values`` (its
+    objectives'), parameters, and why it ended as it did."""
+    text = f"  #{t.seq:<4} {t.id}  {t.status:<13} {mark}  {format_duration(t.duration):>7}  {values}"
+    text += format_params(t.params, names)
+    reason = trial_reason(t)
+    return f"{text}  [{reason}]" if reason else text
 
 
 def _pareto_show(
@@ -91,14 +95,8 @@ def _pareto_show(
     for t in order:
         r = ranked.get(t.id)
         mark = "-" if r is None else ("pareto" if r.member else f"rank {r.rank}")
-        text = f"  #{t.seq:<4} {t.id}  {t.status:<13} {mark:>8}  {format_duration(t.duration):>7}  "
-        if r is not None:
-            text += values_text(pareto.objectives, r.values) + "  "
-        text += format_params(t.params, names)
-        reason = trial_reason(t)
-        if reason:
-            text += f"  [{reason}]"
-        lines.append(text)
+        values = "" if r is None else values_text(pareto.objectives, r.values) + "  "
+        lines.append(_trial_line(t, f"{mark:>8}", names, values))
     return "\n".join(lines)
 
 
