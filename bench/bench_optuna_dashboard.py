@@ -197,7 +197,7 @@ def load(browser: Any, address: str, selector: str, timeout: float) -> tuple[flo
     start = time.perf_counter()
     took: float | None = None
     try:
-        page.goto(address, timeout=timeout * 1000)
+        page.goto(address, timeout=timeout * 1000, wait_until="commit")
         page.wait_for_selector(selector, timeout=max(1.0, timeout - (time.perf_counter() - start)) * 1000)
         took = time.perf_counter() - start
     except Exception as err:  # a time-out (or a page that broke) is a figure, not a crash
@@ -213,10 +213,9 @@ def load(browser: Any, address: str, selector: str, timeout: float) -> tuple[flo
             decoded += len(response.body())
         except Exception:  # a body the browser already dropped
             continue
-    try:
+    heap = float("nan")
+    if took is not None:  # a page still busy past its time-out may never answer an evaluation
         heap = page.evaluate("performance.memory ? performance.memory.usedJSHeapSize / 1e6 : NaN")
-    except Exception:
-        heap = float("nan")
     context.close()
     return took, wire, decoded, heap
 
