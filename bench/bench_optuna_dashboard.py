@@ -69,7 +69,7 @@ def copy_into_optuna(source: str, url: str) -> None:
     """In the bench environment's python: one Optuna study in SQLite from the exported trials.
 
     Each trial is made and checked by ``optuna.trial.create_trial``; ``study.add_trials`` would then take
-    about 0.1 s of CPU a trial (a query per intermediate value), so the trials are written in bulk with
+    some 0.15 s of CPU a trial (queries per intermediate value), so the trials are written in bulk with
     Optuna's own table models, a thousand per transaction, and read back through ``optuna.load_study`` to
     check that every trial came back as it was made.
     """
