@@ -1,8 +1,9 @@
 """``--retrain N``: after a one-shot search, N classic trials train the architecture it derived.
 
 The retraining experiment is a classic one (``nas_mode`` classic) whose batch tuner hands out the best
-one-shot trial's parameters N times; each of its trials gets ``NNIANNOT_SEED`` = its sequence number + 1
-(:func:`nniannot.nas.seed`), so the figure it reports is the derived architecture's, over N seeds.
+one-shot trial's parameters N times; its trial k (1..N) gets ``NNIANNOT_SEED`` = ``1000 * |S| + k`` under
+``--seed S``, else ``k`` (:func:`nniannot.nas.seed`), so the figure it reports is the derived
+architecture's over N seeds, and other seeds for each seed of the search.
 """
 
 from __future__ import annotations

@@ -178,13 +178,20 @@ def spec_maker(session: Session) -> Callable[[Trial], TrialSpec]:
     return make
 
 
+RETRAIN_SEED_STRIDE = 1000
+
+
 def nas_env(cfg: ExperimentConfig, trial: Trial) -> dict[str, str]:
-    """A one-shot trial's mode (and the experiment's seed); a retraining trial's seed (its seq plus one)."""
+    """A one-shot trial's mode (and the experiment's seed); a retraining trial's own seed.
+
+    Retraining trial k (1..N) gets ``1000 * |S| + k`` under ``--seed S``, else ``k``: the N trials differ
+    from each other, and the retraining of a search run with another seed trains with other seeds.
+    """
     env = {} if cfg.nas_mode == "classic" else {nas.ENV_MODE: cfg.nas_mode}
     if env and cfg.seed is not None:
         env[nas.ENV_SEED] = str(cfg.seed)
     if cfg.retrain_of:
-        env[nas.ENV_SEED] = str(trial.seq + 1)
+        env[nas.ENV_SEED] = str(RETRAIN_SEED_STRIDE * abs(cfg.seed or 0) + trial.seq + 1)
     return env
 
 
