@@ -2,6 +2,7 @@
 
 Query arguments (shared by the trials page, ``/api/.../trials`` and its exports): ``status`` (comma
 separated), ``q`` (text search), ``p.<key>`` (a parameter filter, see :class:`nniannot.runner.store.TrialQuery`),
+``l.<layer>.<block key>`` (a filter of the candidate chosen for one layer of a mutable block),
 ``sort`` and ``order`` (``asc``/``desc``), ``page`` (from 1) and ``size``, ``cols`` (comma-separated
 optional columns shown: ``param:<key>``, ``metric:<key>``, ``duration``, ...).
 """
@@ -53,10 +54,18 @@ def parse_query(
         raise BadQuery(f"order must be asc or desc, got {order!r}")
     statuses = tuple(s for s in (args.get("status") or "").split(",") if s)
     params = {k[2:]: v for k, v in args.items() if k.startswith("p.") and len(k) > 2 and v.strip()}
+    layers = {}
+    for k, v in args.items():
+        if k.startswith("l.") and v.strip():
+            layer, dot, block = k[2:].partition(".")
+            if not (layer and dot and block):
+                raise BadQuery(f"a layer filter is l.<layer>.<mutable block key>, got {k!r}")
+            layers[(block, layer)] = v
     return TrialQuery(
         statuses=statuses,
         search=args.get("q", ""),
         params=params,
+        layers=layers,
         sort=args.get("sort") or "seq",
         descending=order == "desc",
         limit=None if everything else size,

@@ -44,6 +44,8 @@ class TrialQuery:
             for a trial that did not succeed, its stderr tail (where its reason, the exception line, is).
         params: parameter key -> filter: ``v`` (equal), ``v1|v2`` (any of), ``lo..hi`` (inclusive range;
             either end may be empty), ``>x``, ``>=x``, ``<x``, ``<=x``.
+        layers: (mutable block key, layer name) -> filter of that layer's chosen candidate, as for
+            ``params`` (``self.conv()|self.pool()``).
         sort: a key of :data:`SORT_COLUMNS`, ``param:<key>`` or ``metric:<key>`` (a key of dict metrics).
         descending: sort order; missing values always sort last.
         limit/offset: the page (``limit`` None: every matching trial).
@@ -54,6 +56,7 @@ class TrialQuery:
     statuses: tuple[str, ...] = ()
     search: str = ""
     params: dict[str, str] = field(default_factory=dict)
+    layers: dict[tuple[str, str], str] = field(default_factory=dict)
     sort: str = "seq"
     descending: bool = False
     limit: int | None = 50
@@ -79,6 +82,15 @@ def _json_field(column: str, key: str) -> tuple[str, list[Any]]:
     return f"json_extract({column}, ?)", [f'$."{key}"']
 
 
+def _layer_field(block: str, layer: str) -> tuple[str, list[Any]]:
+    """SQL for the candidate chosen for ``layer`` of the mutable block ``block`` in a trial's params."""
+    if any(c in block + layer for c in '"\\\x00'):
+        inner = "(SELECT value FROM json_each(params) WHERE key = ?)"
+        sql = f"(SELECT json_extract(value, '$.chosen_layer') FROM json_each({inner}) WHERE key = ?)"
+        return sql, [block, layer]
+    return "json_extract(params, ?)", [f'$."{block}"."{layer}".chosen_layer']
+
+
 def _number(text: str) -> float | None:
     word = text.strip().lower()
     if word in _WORDS:
@@ -89,9 +101,8 @@ def _number(text: str) -> float | None:
         return None
 
 
-def _param_condition(key: str, expr: str) -> tuple[str, list[Any]]:
-    """SQL for one parameter filter (see :class:`TrialQuery`)."""
-    value, args = _json_field("params", key)
+def _param_condition(value: str, args: list[Any], expr: str) -> tuple[str, list[Any]]:
+    """SQL for one parameter filter (see :class:`TrialQuery`) on the SQL expression ``value``."""
     compare = _COMPARE.match(expr)
     if compare and _number(compare["x"]) is not None:
         return f"{value} {compare['op']} ?", [*args, _number(compare["x"])]
@@ -135,7 +146,11 @@ def _where(exp_id: str, query: TrialQuery) -> tuple[str, list[Any]]:
         clauses.append("(" + " OR ".join(f"{f} LIKE ? ESCAPE '\\'" for f in fields) + ")")
         args += [like] * len(fields)
     for key, expr in query.params.items():
-        sql, more = _param_condition(key, expr)
+        sql, more = _param_condition(*_json_field("params", key), expr)
+        clauses.append(sql)
+        args += more
+    for (block, layer), expr in query.layers.items():
+        sql, more = _param_condition(*_layer_field(block, layer), expr)
         clauses.append(sql)
         args += more
     return " AND ".join(clauses), args
@@ -179,7 +194,7 @@ def query_trials(reader: StoreReader, exp_id: str, query: TrialQuery) -> TrialPa
     if query.sort == "rank" and query.ranks is not None:  # join the ranks, one JSON object bound once
         source = f"trials LEFT JOIN {RANKED} AS ranked ON ranked.rank_seq = trials.seq"
         args = [json.dumps({str(k): v for k, v in query.ranks.items()}), *args]
-    if query.search.strip() or query.params:
+    if query.search.strip() or query.params or query.layers:
         # The filters cost a JSON lookup per trial: count in the same pass rather than filtering twice.
         rows = reader._rows(
             f"SELECT trials.*, COUNT(*) OVER () AS matching FROM {source} WHERE {where} ORDER BY {order}"

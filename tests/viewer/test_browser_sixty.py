@@ -4,6 +4,8 @@ compare view, the trial page's failure reason, no console errors without metrics
 
 from __future__ import annotations
 
+from urllib.parse import unquote
+
 import pytest
 
 from nniannot.runner.store import open_store
@@ -347,3 +349,30 @@ def test_notes_render_hostile_markdown_as_text(sixty, watched):
         ]
         page = watched.open(f"{url}experiments/{exp_id}/trials/{trial}")
         assert "No notes yet." in page.inner_text("#note-view")  # the experiment's note is not the trial's
+
+
+def test_brushing_a_layer_axis_filters_the_table_by_that_layer(sixty, watched):
+    store_path, exp_id = sixty
+    with served(store_path, watched) as url:
+        page = watched.open(f"{url}experiments/{exp_id}/charts")
+        page.wait_for_selector("#chart-parallel canvas")
+        first = page.evaluate(
+            """() => {
+              const chart = echarts.getInstanceByDom(document.getElementById('chart-parallel'));
+              const names = chart.getOption().parallelAxis.map((a) => a.name);
+              const axis = chart.getModel().getComponent('parallelAxis', names.indexOf('block 1 · layer 0'));
+              chart.dispatchAction({ type: 'axisAreaSelect', parallelAxisId: axis.id, intervals: [[-0.4, 0.4]] });
+              return axis.axis.scale.getOrdinalMeta().categories[0];
+            }"""
+        )
+        page.wait_for_selector("#brush-trials")
+        assert "cannot filter" not in page.inner_text("#brush-note")
+        page.goto(url.rstrip("/") + page.get_attribute("#brush-trials", "href"))
+        page.wait_for_selector("#trials-table tbody tr[data-id]")
+        assert "l.mutable_layer_0." in unquote(page.url)
+        assert page.input_value('#param-filters input[data-layer="mutable_layer_0"]') == first
+        cells = page.locator('#trials-table tbody td[data-col="param:net/mutable_block_1"]').all_inner_texts()
+        assert cells and all(f"layer 0: {first}" in c for c in cells)
+        page.goto(f"{url}experiments/{exp_id}/trials?size=100")
+        page.wait_for_selector("#trials-table tbody tr[data-id]")
+        assert page.locator("#trials-table tbody tr[data-id]").count() > len(cells)  # it did filter

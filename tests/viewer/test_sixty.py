@@ -207,3 +207,27 @@ def test_notes_are_kept_in_the_store_and_escaped(sixty):
     assert '<script type="application/json" id="note-data">""</script>' in client.get(
         f"/experiments/{exp_id}"
     ).get_data(as_text=True)
+
+
+def test_the_table_filters_by_the_candidate_chosen_for_a_layer(sixty):
+    client, exp_id = sixty
+    block = "net/mutable_block_1"
+    every = _trials(client, exp_id)
+    chosen = [t["params"][block]["mutable_layer_0"]["chosen_layer"] for t in every]
+    pools = _trials(client, exp_id, f"l.mutable_layer_0.{block}=pool()")
+    assert len(pools) == chosen.count("pool()") > 0
+    assert {t["params"][block]["mutable_layer_0"]["chosen_layer"] for t in pools} == {"pool()"}
+    both = _trials(
+        client, exp_id, f"l.mutable_layer_0.{block}=pool()|conv(k=5)&l.mutable_layer_1.{block}=identity()"
+    )
+    assert len(both) == sum(
+        1
+        for t, c in zip(every, chosen, strict=True)
+        if c in ("pool()", "conv(k=5)")
+        and t["params"][block]["mutable_layer_1"]["chosen_layer"] == "identity()"
+    )
+    bad = client.get(f"/api/experiments/{exp_id}/trials?l.mutable_layer_0=pool()")
+    assert bad.status_code == 400 and "l.<layer>.<mutable block key>" in bad.get_json()["error"]
+    page = client.get(f"/experiments/{exp_id}/trials").get_data(as_text=True)
+    assert f'data-param="{block}" data-layer="mutable_layer_0"' in page
+    assert 'aria-label="Filter block 1 · layer 1"' in page

@@ -150,3 +150,20 @@ def test_notes_live_in_the_store_and_an_older_store_has_none(tmp_path):
     writer.close()
     with open_reader(path) as reader:
         assert reader.note(exp.id) == ""
+
+
+def test_layer_filters_read_the_chosen_candidate_whatever_the_keys(store):
+    exp = store.create_experiment(name="layers", search_space={}, optimize_mode="maximize")
+    for block in ("net/mutable_block_1", ODD):
+        for i in range(6):
+            chosen = {"layer_0": {"chosen_layer": ["conv()", "pool()", "id()"][i % 3], "chosen_inputs": []}}
+            store.add_trial(exp.id, {block: chosen, "k": block})
+    for block, base in (("net/mutable_block_1", 0), (ODD, 6)):
+        assert _seqs(store, exp.id, layers={(block, "layer_0"): "pool()"}) == [base + 1, base + 4]
+        assert _seqs(store, exp.id, layers={(block, "layer_0"): "pool()|id()"}) == [
+            base + 1,
+            base + 2,
+            base + 4,
+            base + 5,
+        ]
+    assert _seqs(store, exp.id, layers={(ODD, "other"): "pool()"}) == []

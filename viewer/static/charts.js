@@ -97,12 +97,13 @@
       const model = charts.parallel.getModel().getComponent("parallelAxis", d);
       const intervals = (model && model.activeIntervals) || [];
       if (!intervals.length) return;
-      if (a.layer) { skipped.push(a.label || a.name); return; }
       const axis = model.axis;
       if (axis.type === "category") {
         const cats = axis.scale.getOrdinalMeta().categories;
         const chosen = cats.filter((_, i) => intervals.some(([lo, hi]) => i >= lo && i <= hi));
-        filters.set("p." + a.key, chosen.join("|"));
+        filters.set(a.layer ? `l.${a.layer}.${a.key}` : "p." + a.key, chosen.join("|"));
+      } else if (a.layer) {
+        skipped.push(a.label || a.name);
       } else {
         const [lo, hi] = intervals[0];
         filters.set("p." + a.key, `${lo}..${hi}`);

@@ -12,7 +12,8 @@
   function readState() {
     const q = new URL(location.href).searchParams;
     const params = {};
-    for (const [k, v] of q.entries()) if (k.startsWith("p.")) params[k.slice(2)] = v;
+    // p.<key> filters a parameter; l.<layer>.<block key> the candidate chosen for a layer of a mutable block.
+    for (const [k, v] of q.entries()) if (k.startsWith("p.") || k.startsWith("l.")) params[k] = v;
     const defaultCols = [...document.querySelectorAll('#column-chips [aria-pressed="true"]')].map((b) => b.dataset.col);
     return {
       q: q.get("q") || "", status: (q.get("status") || "").split(",").filter(Boolean), params,
@@ -25,7 +26,7 @@
     const q = new URLSearchParams();
     if (state.q) q.set("q", state.q);
     if (state.status.length) q.set("status", state.status.join(","));
-    for (const [k, v] of Object.entries(state.params)) if (v) q.set("p." + k, v);
+    for (const [k, v] of Object.entries(state.params)) if (v) q.set(k, v);
     if (state.sort !== "seq") q.set("sort", state.sort);
     if (state.order !== "asc") q.set("order", state.order);
     q.set("cols", state.cols.join(","));
@@ -176,8 +177,9 @@
     });
   });
   document.querySelectorAll("#param-filters input").forEach((input) => {
-    input.value = state.params[input.dataset.param] || "";
-    input.addEventListener("change", () => { state.params[input.dataset.param] = input.value.trim(); state.page = 1; load(); });
+    const arg = input.dataset.layer ? `l.${input.dataset.layer}.${input.dataset.param}` : "p." + input.dataset.param;
+    input.value = state.params[arg] || "";
+    input.addEventListener("change", () => { state.params[arg] = input.value.trim(); state.page = 1; load(); });
   });
   if (Object.values(state.params).some(Boolean)) document.getElementById("filters-panel").open = true;
   document.querySelectorAll("#column-chips .chip").forEach((chip) => {
