@@ -11,6 +11,8 @@ from typing import Any
 
 from flask import Flask
 
+from nniannot.viewer.analysis import layer_label
+
 
 def when(ts: float | None) -> str:
     """A Unix time as local ``YYYY-MM-DD HH:MM:SS`` ("" for None)."""
@@ -97,4 +99,5 @@ def init_app(app: Flask) -> None:
         exit_text=exit_text,
         pretty=pretty,
         python_lines=python_lines,
+        layer_label=layer_label,
     )

@@ -11,7 +11,6 @@ from werkzeug.wrappers import Response
 from nniannot.runner.store import metric_keys, revisions, trial_params
 from nniannot.runner.store.fields import trial_reason
 from nniannot.viewer import front, serialize, tablequery
-from nniannot.viewer.analysis import layer_label
 from nniannot.viewer.api import pareto_front
 from nniannot.viewer.cache import cached
 from nniannot.viewer.db import get_trial, reader
@@ -101,7 +100,6 @@ def trials(ref: str) -> str:
             if k != "default"
         ],
         statuses=list(exp.counts),
-        layer_label=layer_label,
         tab="trials",
     )
 

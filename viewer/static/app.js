@@ -192,6 +192,9 @@ const NA = (() => {
     } catch (err) { say(err.message, true); }
   }
 
-  return { el, getJSON, post, fmt, columnFormat, fmtDuration, fmtTime, say, colors, chartBase, chart, esc, expId, live,
+  // The trials table's address argument that filters a parameter, or the candidate chosen for one layer of a
+  // mutable block (the server's viewer/tablequery.py reads both).
+  const filterArg = (key, layer) => (layer ? `l.${layer}.${key}` : "p." + key);
+  return { el, getJSON, post, fmt, filterArg, columnFormat, fmtDuration, fmtTime, say, colors, chartBase, chart, esc, expId, live,
     action, onTheme: (f) => themeHooks.push(f), onKey: (f) => keyHandlers.push(f) };
 })();

@@ -101,12 +101,12 @@
       if (axis.type === "category") {
         const cats = axis.scale.getOrdinalMeta().categories;
         const chosen = cats.filter((_, i) => intervals.some(([lo, hi]) => i >= lo && i <= hi));
-        filters.set(a.layer ? `l.${a.layer}.${a.key}` : "p." + a.key, chosen.join("|"));
+        filters.set(NA.filterArg(a.key, a.layer), chosen.join("|"));
       } else if (a.layer) {
         skipped.push(a.label || a.name);
       } else {
         const [lo, hi] = intervals[0];
-        filters.set("p." + a.key, `${lo}..${hi}`);
+        filters.set(NA.filterArg(a.key), `${lo}..${hi}`);
       }
     });
     return { filters, skipped };

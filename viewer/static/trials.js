@@ -177,7 +177,7 @@
     });
   });
   document.querySelectorAll("#param-filters input").forEach((input) => {
-    const arg = input.dataset.layer ? `l.${input.dataset.layer}.${input.dataset.param}` : "p." + input.dataset.param;
+    const arg = NA.filterArg(input.dataset.param, input.dataset.layer);
     input.value = state.params[arg] || "";
     input.addEventListener("change", () => { state.params[arg] = input.value.trim(); state.page = 1; load(); });
   });
