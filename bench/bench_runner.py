@@ -5,6 +5,10 @@
 3. Peak RSS of the runner process (VmHWM) during a 200-trial experiment of the do-nothing script.
 4. Store reads with 20,000 trials x 30 intermediates (list, a page of the best, changes since).
 
+``--scale N`` runs one long experiment instead: N do-nothing trials at concurrency 4 (``--scale-tuner``,
+default tpe), and prints the runner's throughput per thousand trials (from the trials' recorded end
+times) and its peak RSS, to show whether either grows with the number of results.
+
 Everything runs in a temporary home; trials are annotated scripts started through nni-annot's launcher.
 """
 
@@ -40,10 +44,10 @@ def _write(folder: str, name: str, text: str) -> str:
     return path
 
 
-def _run(folder: str, script: str, trials: int, concurrency: int) -> tuple[float, int]:
+def _run(folder: str, script: str, trials: int, concurrency: int, tuner: str = "random") -> tuple[float, int]:
     """Wall seconds of `nni-annot run` and the runner's peak RSS in kB (sampled from /proc)."""
     home = os.path.join(folder, "home")
-    cmd = [sys.executable, "-m", "nniannot", "run", script, "--home", home, "--tuner", "random", "--plain",
+    cmd = [sys.executable, "-m", "nniannot", "run", script, "--home", home, "--tuner", tuner, "--plain",
            "--max-trials", str(trials), "--concurrency", str(concurrency)]  # fmt: skip
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -108,10 +112,39 @@ def _store_reads(folder: str, n_trials: int) -> dict[str, float]:
     return out
 
 
+def _scale(trials: int, tuner: str, concurrency: int = 4) -> None:
+    """One long do-nothing experiment: throughput per thousand trials and the runner's peak RSS."""
+    from nniannot.runner.store import open_reader
+
+    with tempfile.TemporaryDirectory() as folder:
+        wall, peak = _run(folder, _write(folder, "nothing.py", NOTHING), trials, concurrency, tuner)
+        with open_reader(os.path.join(folder, "home", "store.db")) as reader:
+            (exp,) = reader.list_experiments()
+            rows = reader._conn.execute(  # read-only: the end time of every trial, in order of end
+                "SELECT ended_at, status FROM trials WHERE experiment_id = ? ORDER BY ended_at", (exp.id,)
+            ).fetchall()
+    ends = [r[0] for r in rows]
+    failed = sum(1 for r in rows if r[1] != "SUCCEEDED")
+    print(f"command: python bench/bench_runner.py --scale {trials} --scale-tuner {tuner}")
+    print(f"{trials} do-nothing trials, concurrency {concurrency}, tuner {tuner}: wall {wall:.1f} s, "
+          f"runner peak RSS {peak / 1024:.1f} MB, {failed} not SUCCEEDED, load {os.getloadavg()[0]:.2f}")  # fmt: skip
+    step = 1000 if trials >= 4000 else max(trials // 4, 1)
+    print(f"{'trials':>13}  {'trials/s':>9}")
+    for lo in range(0, len(ends) - 1, step):
+        hi = min(lo + step, len(ends) - 1)
+        rate = (hi - lo) / max(ends[hi] - ends[lo], 1e-9)
+        print(f"{f'{lo + 1}-{hi + 1}':>13}  {rate:>9.1f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smaller runs (for a smoke check)")
+    parser.add_argument("--scale", type=int, metavar="N", help="one N-trial run at concurrency 4 instead")
+    parser.add_argument("--scale-tuner", default="tpe")
     args = parser.parse_args()
+    if args.scale:
+        _scale(args.scale, args.scale_tuner)
+        return
     sleepers, nothing, big = (6, 10, 20) if args.quick else (30, 60, 200)
     rows = []
     with tempfile.TemporaryDirectory() as folder:

@@ -32,6 +32,7 @@ OBJECTS = "objects"
 TYPE_CHECKING = False  # a trial imports this module: no `typing` at run time
 if TYPE_CHECKING:
     from collections.abc import Iterable
+    from typing import Any
 
 
 class SnapshotError(NniAnnotError):
@@ -57,18 +58,24 @@ def relative_path(path: str, code_dir: str) -> str:
 class SnapshotFile:
     """One file of a snapshot: its path below the code directory, module name and content hashes."""
 
-    __slots__ = ("module", "original", "path", "rewritten")
+    __slots__ = ("imports", "module", "original", "path", "rewritten")
 
-    def __init__(self, path: str, module: str, original: str, rewritten: str | None) -> None:
+    def __init__(
+        self, path: str, module: str, original: str, rewritten: str | None, imports: list[str] | None = None
+    ) -> None:
         self.path, self.module, self.original, self.rewritten = path, module, original, rewritten
+        self.imports = imports  # its top-level absolute imports, when the writer knew them (else None)
 
-    def to_json(self) -> dict[str, str | None]:
-        return {
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
             "path": self.path,
             "module": self.module,
             "original": self.original,
             "rewritten": self.rewritten,
         }
+        if self.imports is not None:
+            out["imports"] = self.imports
+        return out
 
 
 class Snapshot:
@@ -87,7 +94,10 @@ class Snapshot:
             if data.get("format") != FORMAT:
                 raise SnapshotError(f"{folder}: unknown snapshot format {data.get('format')!r}")
             files = [
-                SnapshotFile(e["path"], e["module"], e["original"], e.get("rewritten")) for e in data["files"]
+                SnapshotFile(
+                    e["path"], e["module"], e["original"], e.get("rewritten"), _names(e.get("imports"))
+                )
+                for e in data["files"]
             ]
             return cls(folder, data["code_dir"], data["entry"], files)
         except OSError as exc:
@@ -118,19 +128,27 @@ class Snapshot:
 
 
 def write_snapshot(
-    parent: str, code_dir: str, entry: str, files: Iterable[tuple[str, bytes, bytes | None]]
+    parent: str,
+    code_dir: str,
+    entry: str,
+    files: Iterable[tuple[str, bytes, bytes | None]],
+    imports: dict[str, list[str]] | None = None,
 ) -> str:
     """Store a snapshot below ``parent`` and return its folder (an existing identical one is reused).
 
     ``entry`` and each file's path (first item) are absolute paths inside ``code_dir``; the second item is the
-    original bytes, the third the rewritten code (None for a file without annotations). The folder appears
-    whole or not at all (it is written aside, then renamed).
+    original bytes, the third the rewritten code (None for a file without annotations). ``imports`` gives,
+    by the same paths, a file's top-level absolute imports when they are known (the runner's warm start
+    reads them instead of parsing the file again). The folder appears whole or not at all (it is written
+    aside, then renamed).
     """
     objects: dict[str, bytes] = {}
     entries = []
+    known = imports or {}
     for path, original, rewritten in files:
         entries.append(SnapshotFile(relative_path(path, code_dir), module_name(path, code_dir),
-                                    _add(objects, original), None if rewritten is None else _add(objects, rewritten)))  # fmt: skip
+                                    _add(objects, original), None if rewritten is None else _add(objects, rewritten),
+                                    known.get(path)))  # fmt: skip
     manifest = {
         "format": FORMAT,
         "code_dir": os.path.abspath(code_dir),
@@ -166,6 +184,15 @@ def _write_folder(parent: str, folder: str, objects: dict[str, bytes], manifest:
         shutil.rmtree(staging, ignore_errors=True)
         if not os.path.isfile(os.path.join(folder, MANIFEST)):  # else another process wrote it first
             raise
+
+
+def _names(value: Any) -> list[str] | None:
+    """A manifest's list of module names, or None if absent; ValueError if it is something else."""
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError("imports")
+    return value
 
 
 def _add(objects: dict[str, bytes], data: bytes) -> str:

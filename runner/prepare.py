@@ -20,6 +20,7 @@ from typing import Any
 
 from nniannot.errors import ConfigError, NniAnnotError
 from nniannot.launch import launch_command, parse_argv
+from nniannot.runner.backends.preload import tree_imports
 from nniannot.runner.config import ExperimentConfig
 from nniannot.runner.home import Home
 from nniannot.runner.nni_config import script_of
@@ -42,6 +43,7 @@ class TrialLaunch:
 
     ``snapshot`` is the folder of the code snapshot the trials run (None for a command that is not a Python
     script). ``fingerprint`` changes iff the rewritten code or the search space does (comments do not count);
+    it is worked out only when asked for (``watch`` compares it; on a huge script it costs a parse's time).
     ``files`` are the trial's own source files as found (entry first).
     """
 
@@ -92,12 +94,13 @@ def _trial_of(cfg: ExperimentConfig) -> _Trial:
 
 
 def prepare_launch(
-    cfg: ExperimentConfig, require_space: bool = True, snapshots: str | None = None
+    cfg: ExperimentConfig, require_space: bool = True, snapshots: str | None = None, fingerprint: bool = False
 ) -> TrialLaunch:
     """Take the code snapshot (below the folder ``snapshots``) and work out the trials' command and space.
 
     ``snapshots`` defaults to the snapshot folder of the home ``$NNIANNOT_HOME`` (or ``~/.nni-annot``).
-    With ``require_space`` False a script without a search space is accepted (one-off trials).
+    With ``require_space`` False a script without a search space is accepted (one-off trials). With
+    ``fingerprint`` the launch carries the code's fingerprint.
     Raises ConfigError, AnnotationError or SearchSpaceError if the configuration cannot run.
     """
     for what, folder in (("code directory", cfg.code_dir), ("working directory", cfg.workdir)):
@@ -111,7 +114,8 @@ def prepare_launch(
         raise ConfigError(f"no such script: {trial.script}")
     if trial.script is None:
         code_dir = os.path.abspath(cfg.code_dir or os.getcwd())
-        return _finish(cfg, code_dir, _plain_command(cfg), _space(cfg, None, require_space), None, None, [])
+        command = _plain_command(cfg)
+        return _finish(cfg, code_dir, command, _space(cfg, None, require_space), None, None, [], fingerprint)
     code_dir = os.path.abspath(cfg.code_dir or os.path.dirname(trial.script))
     project = collect(trial.script, code_dir, strict=trial.rewrite)
     notes: list[str] = []
@@ -129,9 +133,11 @@ def prepare_launch(
         code_dir,
         trial.script,
         _snapshot_files(project, trial.rewrite),
+        {str(path): tree_imports(r.tree) for path, r in project.results.items() if r.tree is not None},
     )
     command = launch_command(sys.executable, folder, code_dir, trial.script, trial.args)
-    return _finish(cfg, code_dir, command, space, project if trial.rewrite else None, folder, notes)
+    rewritten = project if trial.rewrite else None
+    return _finish(cfg, code_dir, command, space, rewritten, folder, notes, fingerprint)
 
 
 def _snapshot_files(project: Project, rewrite: bool) -> list[tuple[str, bytes, bytes | None]]:
@@ -167,7 +173,7 @@ def _plain_command(cfg: ExperimentConfig) -> list[str]:
 
 def _finish(
     cfg: ExperimentConfig, code_dir: str, command: list[str], space: dict[str, Any], project: Project | None,
-    snapshot: str | None, notes: list[str],
+    snapshot: str | None, notes: list[str], fingerprint: bool,
 ) -> TrialLaunch:  # fmt: skip
     if snapshot is None:
         notes.append(
@@ -178,7 +184,7 @@ def _finish(
     env, which = _environment(command)
     launch = TrialLaunch(
         command, cwd, env, space, project is not None and bool(project.search_space), [which, *notes],
-        project.fingerprint if project is not None else None,
+        project.fingerprint if project is not None and fingerprint else None,
         [str(p) for p in project.files] if project is not None else [], snapshot,
         {k: v for r in project.results.values() for k, v in r.architecture.items()} if project is not None else {},
     )  # fmt: skip

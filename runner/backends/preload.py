@@ -39,10 +39,12 @@ def heavy_imports(command: Sequence[str]) -> tuple[str, ...]:
     folders = [code_dir, os.path.dirname(os.path.abspath(parsed.script))]
     found: dict[str, None] = {}
     for rel in sorted(snapshot.files, key=lambda r: r != snapshot.entry):  # the entry's imports first
-        try:
-            names = top_level_imports(snapshot.original(rel))
-        except (SnapshotError, OSError):
-            continue
+        names = snapshot.files[rel].imports  # recorded when the snapshot was taken
+        if names is None:
+            try:
+                names = top_level_imports(snapshot.original(rel))
+            except (SnapshotError, OSError):
+                continue
         for name in names:
             top = name.split(".")[0]
             if top not in project and _installed(top, folders):
@@ -56,6 +58,11 @@ def top_level_imports(source: bytes) -> list[str]:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []
+    return tree_imports(tree)
+
+
+def tree_imports(tree: ast.Module) -> list[str]:
+    """:func:`top_level_imports` of an already parsed module."""
     names: list[str] = []
     for node in tree.body:
         if isinstance(node, ast.Import):

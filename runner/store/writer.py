@@ -358,6 +358,11 @@ class Store(StoreReader):
             if not self._is_current(conn, exp_id, trial_id, attempt):
                 return
             change = self._bump(conn, exp_id)
+            # a new seq adds one to the count; counting the trial's rows instead costs O(k) per result
+            replaced = conn.execute(
+                "SELECT 1 FROM intermediates WHERE experiment_id = ? AND trial_id = ? AND seq = ?",
+                (exp_id, trial_id, seq),
+            ).fetchone()
             conn.execute(
                 "INSERT OR REPLACE INTO intermediates (experiment_id, trial_id, seq, value_default, value,"
                 " created_at, change_seq) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -365,9 +370,8 @@ class Store(StoreReader):
             )
             conn.execute(
                 "UPDATE trials SET updated_seq = ?, last_intermediate = ?, intermediate_count ="
-                " (SELECT COUNT(*) FROM intermediates WHERE experiment_id = ? AND trial_id = ?)"
-                " WHERE experiment_id = ? AND id = ?",
-                (change, default, exp_id, trial_id, exp_id, trial_id),
+                " intermediate_count + ? WHERE experiment_id = ? AND id = ?",
+                (change, default, 0 if replaced else 1, exp_id, trial_id),
             )
 
     def set_final(

@@ -58,11 +58,30 @@ class GaussianProcess:
         K = self.s * matern52(D @ self.rho)[0] + self.noise * np.eye(len(self.X))
         self.L = np.linalg.cholesky(K + 1e-10 * np.eye(len(self.X)))
         self.alpha = cho_solve((self.L, True), self.y)
+        num = np.flatnonzero(~self.cat)
+        scale = np.sqrt(self.rho[num])
+        b = self.X[:, num] * scale
+        self._scaled = (num, scale, b, np.einsum("ij,ij->i", b, b)[None, :])
+        self._cats = [int(j) for j in np.flatnonzero(self.cat)]
+
+    def _distances(self, Xs: np.ndarray) -> np.ndarray:
+        """``q = sum_j rho_j d_j`` between the rows of ``Xs`` and the data, ``(m, n)``: the numeric part as
+        ``|a|² + |b|² - 2ab`` on coordinates scaled by ``sqrt(rho)`` (one matrix product, no ``(m, n, d)``
+        array), then one 0/1 mismatch term per categorical dimension."""
+        num, scale, b, bb = self._scaled
+        a = Xs[:, num] * scale
+        q = a @ b.T
+        q *= -2.0
+        q += np.einsum("ij,ij->i", a, a)[:, None]
+        q += bb
+        np.maximum(q, 0.0, out=q)
+        for j in self._cats:
+            q += self.rho[j] * (np.abs(Xs[:, j, None] - self.X[None, :, j]) > 0.5)
+        return q
 
     def cross(self, Xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``k(Xs, X)`` and ``dk/dq`` (both ``(m, n)``)."""
-        q = pair_diffs(Xs, self.X, self.cat) @ self.rho
-        k, dk = matern52(q)
+        k, dk = matern52(self._distances(Xs))
         return self.s * k, self.s * dk
 
     def predict(self, Xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -80,11 +99,14 @@ class GaussianProcess:
         kinv_k = cho_solve((self.L, True), k.T).T  # (m, n)
         var = np.maximum(self.s - np.einsum("ij,ij->i", k, kinv_k), 1e-12)
         std = np.sqrt(var)
-        # dk/dx_j = dk/dq * 2 rho_j (x_j - X_j)
-        diff = Xs[:, None, num] - self.X[None, :, num]  # (m, n, dn)
-        dk_dx = dk[:, :, None] * 2.0 * self.rho[num] * diff
-        dmean = np.einsum("mnj,n->mj", dk_dx, self.alpha)
-        dvar = -2.0 * np.einsum("mnj,mn->mj", dk_dx, kinv_k)
+
+        # dk/dx_j = dk/dq * 2 rho_j (x_j - X_j), so a weighted sum over the data, sum_n w_n dk/dx_j, is
+        # 2 rho_j (x_j sum_n w_n - (w @ X)_j): matrix products instead of an (m, n, d) array
+        def weighted(w: np.ndarray) -> np.ndarray:
+            return 2.0 * self.rho[num] * (Xs[:, num] * w.sum(axis=1)[:, None] - w @ self.X[:, num])
+
+        dmean = weighted(dk * self.alpha[None, :])
+        dvar = -2.0 * weighted(dk * kinv_k)
         return mean, std, dmean, dvar / (2.0 * std[:, None])
 
 

@@ -75,7 +75,7 @@ def prepare(
     """
     cfg = make_config()
     cfg.check()
-    launch = prepare_launch(cfg, snapshots=home.snapshots_dir)
+    launch = prepare_launch(cfg, snapshots=home.snapshots_dir, fingerprint=True)
     files = [*launch.files, *extra_files]
     if cfg.script and not launch.files:
         files.append(cfg.script)

@@ -232,3 +232,17 @@ def test_reader_of_a_store_still_being_created_waits_for_its_schema(tmp_path):
     reader = open_reader(path)
     assert reader.list_experiments() == []
     creator.close()
+
+
+def test_intermediate_count_counts_distinct_reports(store):
+    exp = _experiment(store)
+    trial = store.add_trial(exp.id, {"lr": 0.1})
+    for seq in (0, 1, 2):
+        store.add_intermediate(exp.id, trial.id, seq, 0.1 * seq, 0.1 * seq)
+    store.add_intermediate(exp.id, trial.id, 1, 0.9, 0.9)  # a repeated report replaces the earlier one
+    got = store.get_trial(exp.id, trial.id)
+    assert got.intermediate_count == 3 and got.last_intermediate == 0.9
+    assert store.curves(exp.id, [trial.id])[trial.id] == [0.0, 0.9, 0.2]
+    store.requeue_trial(exp.id, trial.id, "again")
+    store.add_intermediate(exp.id, trial.id, 0, 0.5, 0.5)
+    assert store.get_trial(exp.id, trial.id).intermediate_count == 1

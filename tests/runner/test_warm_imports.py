@@ -13,7 +13,7 @@ import pytest
 
 from nniannot.runner.backends.base import FINISHED, METRIC, TrialSpec
 from nniannot.runner.backends.local import LocalBackend
-from nniannot.runner.backends.preload import top_level_imports
+from nniannot.runner.backends.preload import heavy_imports, top_level_imports
 
 PROBE = """
 import json, os, sys
@@ -160,6 +160,28 @@ def test_only_unconditional_top_level_imports_count():
     )
     assert top_level_imports(source) == ["a.b", "c", "d.e"]
     assert top_level_imports(b"def broken(:\n") == []
+
+
+def test_the_snapshot_records_what_the_spares_import(tmp_path, monkeypatch):
+    from nniannot.launch import parse_argv
+    from nniannot.snapshot import MANIFEST, Snapshot
+
+    site, code = _project(tmp_path)
+    monkeypatch.syspath_prepend(str(site))
+    command = _command(tmp_path, code, ["0"])
+    folder = parse_argv(command).snapshot
+    assert Snapshot.load(folder).files["probe.py"].imports == ["json", "os", "sys", "heavypkg"]
+    assert heavy_imports(command) == ("heavypkg",)
+    # a snapshot recorded without them (an older one): the file is parsed instead, with the same answer
+    manifest = os.path.join(folder, MANIFEST)
+    with open(manifest) as f:
+        data = json.load(f)
+    for entry in data["files"]:
+        del entry["imports"]
+    with open(manifest, "w") as f:
+        json.dump(data, f)
+    assert Snapshot.load(folder).files["probe.py"].imports is None
+    assert heavy_imports(command) == ("heavypkg",)
 
 
 def test_cold_start_option_and_verbose_notes(tmp_path):
