@@ -168,6 +168,9 @@ class LocalBackend(Backend):
         self._running[spec.trial_id] = run
         self._events.put(TrialEvent(STARTED, spec.trial_id))
         waiter = threading.Thread(target=self._wait, args=(run,), name=f"trial-{spec.trial_id}", daemon=True)
+        # only the waiters of running trials are kept (close joins them): a finished one, with its trial's
+        # process and environment, would otherwise stay in memory for the rest of the experiment
+        self._threads = [t for t in self._threads if t.is_alive()]
         self._threads.append(waiter)
         waiter.start()
 

@@ -128,3 +128,26 @@ def test_warm_and_cold_starts_look_the_same_to_the_trial(tmp_path):
     seen, code, tail = outputs[True]
     assert seen["name"] == "__main__" and seen["argv"][1:] == ["7"] and seen["cwd"] == str(tmp_path)
     assert (seen["extra"], seen["helper"], seen["stdin"], code, tail) == ("yes", 42, "", 7, "to stderr\n")
+
+
+def test_a_finished_trial_leaves_nothing_behind(tmp_path):
+    import gc
+    import threading
+    import weakref
+
+    hold = tmp_path / "hold"
+    hold.touch()
+    code = f"import os, time\nwhile os.path.exists({str(hold)!r}):\n    time.sleep(0.02)\n"
+    with LocalBackend(warm_start=False) as backend:
+        backend.submit(_spec(tmp_path, "t0", code))
+        waiter = weakref.ref(next(t for t in threading.enumerate() if t.name == "trial-t0"))
+        hold.unlink()
+        _wait_end(backend, "t0")
+        # a long experiment must not hold a waiter per trial it ran: it is let go once it has ended
+        for i in range(1, 20):
+            backend.submit(_spec(tmp_path, f"t{i}", "pass"))
+            _wait_end(backend, f"t{i}")
+            gc.collect()
+            if waiter() is None:
+                break
+        assert waiter() is None
