@@ -31,25 +31,37 @@ from nniannot.runner.backends.local import detect_gpus, signal_group, stderr_tai
 LOG_LIMIT = 16 * 1024 * 1024  # stdout/stderr bytes sent back per trial (the tail is kept)
 
 # Runs the trial and mirrors its exit status; the trial gets the default signal handlers back at exec.
+# Only builtin modules (fork, exec, waitpid), so it starts in a few milliseconds: it runs once per trial.
 SUPERVISOR = r"""
-import os, signal, subprocess, sys, threading
+import os, signal, sys, time, _thread
 grace = float(sys.argv[1])
 signal.signal(signal.SIGTERM, lambda *_: None)
-child = subprocess.Popen(sys.argv[2:], stdin=subprocess.DEVNULL)
+pid = os.fork()
+if pid == 0:
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    try:
+        os.execvp(sys.argv[2], sys.argv[2:])
+    except OSError as exc:
+        os.write(2, ("cannot start %r: %s\n" % (sys.argv[2], exc.strerror or exc)).encode())
+    os._exit(127)
+ended = []
 def orphaned():
     while os.read(0, 4096):
         pass
-    if child.poll() is None:
+    if not ended:
         os.killpg(0, signal.SIGTERM)
-        threading.Timer(grace, os.killpg, (0, signal.SIGKILL)).start()
-threading.Thread(target=orphaned, daemon=True).start()
-code = child.wait()
+        time.sleep(grace)
+        os.killpg(0, signal.SIGKILL)
+_thread.start_new_thread(orphaned, ())
+code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+ended.append(code)
 if code < 0:
     signal.signal(-code, signal.SIG_DFL)
     os.kill(os.getpid(), -code)
 os._exit(code if code >= 0 else 128 - code)
 """
-
 _gpu_lock = threading.Lock()
 _gpus_in_use: set[str] = set()  # per worker process: trials on one worker never share a GPU
 
@@ -201,14 +213,15 @@ class _Run:
         return self._result(code)
 
     def _follow(self, proc: subprocess.Popen[bytes]) -> int:
+        # A thread blocks in wait() so the end is seen at once; Popen.wait(timeout) polls with sleeps of up
+        # to 50 ms, which every trial would pay before its result is sent.
+        ended = threading.Event()
+        threading.Thread(target=lambda: (proc.wait(), ended.set()), daemon=True).start()
         while True:
-            try:
-                code = proc.wait(timeout=self.job.poll_interval)
-            except subprocess.TimeoutExpired:
-                code = None
+            finished = ended.wait(self.job.poll_interval)
             self._forward()
-            if code is not None:
-                return code
+            if finished:
+                return proc.wait()
 
     def _forward(self) -> None:
         try:
