@@ -216,7 +216,12 @@ class _Run:
         # A thread blocks in wait() so the end is seen at once; Popen.wait(timeout) polls with sleeps of up
         # to 50 ms, which every trial would pay before its result is sent.
         ended = threading.Event()
-        threading.Thread(target=lambda: (proc.wait(), ended.set()), daemon=True).start()
+
+        def wait() -> None:
+            proc.wait()
+            ended.set()
+
+        threading.Thread(target=wait, daemon=True).start()
         while True:
             finished = ended.wait(self.job.poll_interval)
             self._forward()
