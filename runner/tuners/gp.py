@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from nniannot.errors import TunerError
 from nniannot.runner.tuners.model import finite_losses
 from nniannot.runner.tuners.multi import MultiObjective
 from nniannot.runner.tuners.threads import single_thread
@@ -44,7 +45,11 @@ class GpTuner(MultiObjective):
             arguments, accepted for compatibility; log EI is always used.
     """
 
-    model_modules = ("nniannot.runner.tuners.gp_model", "nniannot.runner.tuners.gp_acq")
+    model_modules = (
+        "nniannot.runner.tuners.gp_model",
+        "nniannot.runner.tuners.gp_acq",
+        "nniannot.runner.tuners.ehvi",
+    )
     # Past this many observations the model is fitted to a subset: the best third of it, and the rest
     # evenly spaced in rank order. An exact GP costs n^3 per fit; below the cap nothing changes.
     max_points = 128
@@ -64,7 +69,13 @@ class GpTuner(MultiObjective):
         alpha: float | None = None,
         selection_num_warm_up: int | None = None,
         selection_num_starting_points: int | None = None,
+        multi_objective: str = "auto",
     ) -> None:
+        if multi_objective not in ("auto", "ehvi", "parego"):
+            raise TunerError(
+                f"gp: multi_objective must be 'auto', 'ehvi' or 'parego', not {multi_objective!r}"
+            )
+        self.multi_objective = multi_objective
         startup = cold_start_num if cold_start_num is not None else n_startup
         super().__init__(search_space, optimize_mode, seed, n_startup=startup)
         self.n_pool = n_pool
@@ -91,12 +102,27 @@ class GpTuner(MultiObjective):
 
     def propose(self) -> np.ndarray:
         with single_thread():
-            if self.multi_active:
+            if self.multi_active and self._use_parego():
                 from nniannot.runner.tuners.mogp import ParEgo
 
                 self._parego = getattr(self, "_parego", None) or ParEgo(self, self.n_pool, warp)
                 return self._parego.propose()
+            if self.multi_active:
+                from nniannot.runner.tuners.ehvi import Ehvi
+
+                self._ehvi = getattr(self, "_ehvi", None) or Ehvi(self, self.n_pool, warp)
+                return self._ehvi.propose()
             return self._propose()
+
+    # with three or more objectives and "auto", ParEGO makes the first suggestions and EHVI the later ones
+    parego_until = 100
+
+    def _use_parego(self) -> bool:
+        if self.multi_objective == "parego" or self._mo_seen_violation:
+            return True
+        if self.multi_objective == "ehvi" or self.n_objectives < 3:
+            return False
+        return len(self._losses) < self.parego_until
 
     def _subset(self, X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if len(y) <= self.max_points:

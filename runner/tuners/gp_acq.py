@@ -51,6 +51,8 @@ class AcquisitionOptimizer:
         self, gp: GaussianProcess, encoding: Encoding, best: float, rng: np.random.Generator
     ) -> None:
         self.gp, self.enc, self.best, self.rng = gp, encoding, best, rng
+        # the length-scales that shape the local pool and precondition the continuous step
+        self.rho = gp.rho
         self.cat = encoding.cat_mask
         dims = encoding.dims
         self.num = np.flatnonzero(~self.cat)
@@ -73,6 +75,18 @@ class AcquisitionOptimizer:
     def score(self, U: np.ndarray) -> np.ndarray:
         mean, std = self.gp.predict(U)
         return log_ei(mean, std, self.best)
+
+    def value_grad(self, U: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`score` of each row and its gradient with respect to the numeric coordinates."""
+        mean, std, dmean, dstd = self.gp.predict_grad(U, self.num)
+        zz = (self.best - mean) / std
+        lh = log_h(zz)
+        value = lh + np.log(std)
+        # d log h/dz = Phi(z)/h(z); dz/dmean = -1/std; dz/dstd = -z/std
+        ratio = np.exp(log_ndtr(zz) - lh)
+        g_mean = -ratio / std
+        g_std = 1.0 / std - zz * ratio / std
+        return value, g_mean[:, None] * dmean + g_std[:, None] * dstd
 
     def run(self, incumbents: np.ndarray, n_pool: int = 1024, n_starts: int = 6) -> np.ndarray:
         pool = self._pool(incumbents, n_pool)
@@ -100,7 +114,7 @@ class AcquisitionOptimizer:
             if dim.is_cat:
                 u[:, j] = np.floor(u[:, j] * dim.size)
         local = []
-        scale = 0.1 / np.sqrt(self.gp.rho)
+        scale = 0.1 / np.sqrt(self.rho)
         for x in incumbents[:3]:
             m = 42
             p = np.repeat(x[None], m, axis=0)
@@ -123,23 +137,16 @@ class AcquisitionOptimizer:
     def _continuous(self, starts: np.ndarray) -> np.ndarray:
         """Batched L-BFGS-B on the sum over starts, in coordinates scaled by the length-scales."""
         free = self.free
-        ell = 1.0 / np.sqrt(self.gp.rho[free])
+        ell = 1.0 / np.sqrt(self.rho[free])
         m = len(starts)
+
+        cols = np.searchsorted(self.num, free)
 
         def fun(z: np.ndarray) -> tuple[float, np.ndarray]:
             U = starts.copy()
             U[:, free] = z.reshape(m, -1) * ell
-            mean, std, dmean, dstd = self.gp.predict_grad(U, self.num)
-            zz = (self.best - mean) / std
-            lh = log_h(zz)
-            value = lh + np.log(std)
-            # d log h/dz = Phi(z)/h(z); dz/dmean = -1/std; dz/dstd = -z/std
-            ratio = np.exp(log_ndtr(zz) - lh)
-            g_mean = -ratio / std
-            g_std = 1.0 / std - zz * ratio / std
-            cols = np.searchsorted(self.num, free)
-            grad = g_mean[:, None] * dmean[:, cols] + g_std[:, None] * dstd[:, cols]
-            return -float(value.sum()), -(grad * ell).ravel()
+            value, grad = self.value_grad(U)
+            return -float(value.sum()), -(grad[:, cols] * ell).ravel()
 
         z0 = (starts[:, free] / ell).ravel()
         bounds = [(0.0, 1.0 / e) for e in ell] * m
