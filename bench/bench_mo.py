@@ -255,6 +255,12 @@ def main(argv=None) -> None:
     ap.add_argument("--samplers", default=",".join(OURS + EXTERNAL))
     ap.add_argument("--workers", type=int, default=2, help="processes (one for ours, the rest for Optuna)")
     ap.add_argument("--venv", default="/tmp/bench-motune")
+    ap.add_argument("--save", help="write every run's objective vectors and overheads to this JSON file")
+    ap.add_argument(
+        "--reuse",
+        help="--save files, comma-separated: samplers found in them (same problems, seeds and budget) are "
+        "read, not run",
+    )
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker:
@@ -263,7 +269,21 @@ def main(argv=None) -> None:
     budgets = [int(b) for b in args.budgets.split(",")]
     samplers, problems = args.samplers.split(","), args.problems.split(",")
     start = time.time()
-    results = collect(samplers, problems, list(range(args.seeds)), max(budgets), args.workers, args.venv)
+    seeds = list(range(args.seeds))
+    key = {"problems": problems, "seeds": seeds, "budget": max(budgets)}
+    reused: dict = {}
+    for path in args.reuse.split(",") if args.reuse else []:
+        saved = json.loads(Path(path).read_text())
+        if {k: saved.get(k) for k in key} != key:
+            raise SystemExit(f"{path}: made for other problems, seeds or budget than these")
+        reused.update({s: saved["results"][s] for s in samplers if s in saved["results"]})
+    to_run = [s for s in samplers if s not in reused]
+    results = collect(to_run, problems, seeds, max(budgets), args.workers, args.venv) if to_run else {}
+    results.update(reused)
+    if args.save:
+        Path(args.save).write_text(json.dumps({**key, "results": results}))
+    if reused:
+        print(f"read from {args.reuse}: {', '.join(reused)}")
     print("command: OMP_NUM_THREADS=1 python bench/bench_mo.py " + " ".join(sys.argv[1:]))
     print(f"wall time {time.time() - start:.0f}s; load average {os.getloadavg()[0]:.2f}")
     print(table(results, samplers, problems, budgets))
