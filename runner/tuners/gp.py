@@ -33,8 +33,9 @@ def _skew(y: np.ndarray) -> float:
 
 
 class GpTuner(MultiObjective):
-    """GP-BO over the encoded space (categoricals with a Hamming kernel term); ParEGO
-    (:mod:`~nniannot.runner.tuners.mogp`) with several objectives or violated constraints.
+    """GP-BO over the encoded space (categoricals with a Hamming kernel term). With several objectives,
+    expected hypervolume improvement (:mod:`~nniannot.runner.tuners.ehvi`) or ParEGO
+    (:mod:`~nniannot.runner.tuners.mogp`), which also handles violated constraints.
 
     The model modules (scipy) are imported when the first model-based suggestion needs them.
 
@@ -43,6 +44,9 @@ class GpTuner(MultiObjective):
         n_pool: Sobol points scored per suggestion before local search.
         utility, kappa, xi, nu, alpha, selection_num_warm_up, selection_num_starting_points: NNI GPTuner
             arguments, accepted for compatibility; log EI is always used.
+        multi_objective: ``"auto"`` (EHVI with two objectives; with three or more, ParEGO for the first
+            :attr:`parego_until` trials and EHVI after), ``"ehvi"`` or ``"parego"``. ParEGO whenever a
+            trial has violated a constraint.
     """
 
     model_modules = (
