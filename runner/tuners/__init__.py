@@ -21,8 +21,9 @@ __all__ = ["DEFAULT_MULTI_OBJECTIVE_TUNER", "DEFAULT_TUNER", "TUNERS", "Tuner", 
 # (docs/tuners.md has the table).
 DEFAULT_TUNER = "gp"
 # What it uses when the experiment declares several objectives and names no tuner. Chosen from
-# bench/bench_mo.py: GP-BO with ParEGO scalarisation had the best median hypervolume on 4 of 5 problems at
-# 50 trials, at a few percent of Optuna's GPSampler's cost per trial (docs/tuners.md has the table).
+# bench/bench_mo.py: GP-BO with expected hypervolume improvement (ParEGO first with three objectives) had
+# the best median hypervolume on the benchmark problems at 50 and 200 trials, at a fraction of Optuna's
+# GPSampler's cost per trial (docs/tuners.md has the tables).
 DEFAULT_MULTI_OBJECTIVE_TUNER = "gp"
 
 # canonical name -> (module, class, NNI-style aliases)
