@@ -27,7 +27,7 @@ from nniannot import pareto
 from nniannot.runner.tuners.encoding import Encoding
 from nniannot.runner.tuners.gp_acq import AcquisitionOptimizer, log_h
 from nniannot.runner.tuners.gp_model import GaussianProcess, default_theta, fit_theta
-from nniannot.runner.tuners.multi import MultiObjective, contributions, normalised
+from nniannot.runner.tuners.multi import MultiObjective, contributions, normalised, ranks
 
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
 # with three or more objectives the boxes grow as |front|^(m-1): the front is cut to its best contributors
@@ -173,6 +173,8 @@ class EhviOptimizer(AcquisitionOptimizer):
 class Ehvi:
     """The multi-objective model of one GP tuner: one warm-started kernel per objective."""
 
+    max_points = 256
+
     def __init__(self, tuner: MultiObjective, n_pool: int, warp: Callable[[np.ndarray], np.ndarray]) -> None:
         # ``warp`` is GP-BO's transform of the targets (passed in: gp imports this module)
         self.tuner, self.n_pool, self.warp = tuner, n_pool, warp
@@ -180,11 +182,24 @@ class Ehvi:
         self.fits = 0
         self.fill = np.array([0.0 if d.is_cat else 0.5 for d in tuner.encoding.dims])
 
-    def _fit(self, j: int, X: np.ndarray, z: np.ndarray) -> np.ndarray:
+    def _subset(self, Z: np.ndarray) -> np.ndarray:
+        """The rows the GPs are fitted to: all of them up to :attr:`max_points`; past that, the best half by
+        non-domination rank and the rest evenly spaced in rank order (an exact GP costs n^3 per fit)."""
+        if len(Z) <= self.max_points:
+            return np.arange(len(Z))
+        order = np.argsort(ranks(Z, np.zeros(len(Z))), kind="stable")
+        n_best = self.max_points // 2
+        rest = order[n_best:]
+        spaced = rest[np.linspace(0, len(rest) - 1, self.max_points - n_best).round().astype(int)]
+        return np.sort(np.concatenate([order[:n_best], spaced]))
+
+    def _fit(self, j: int, X: np.ndarray, z: np.ndarray, subset: bool = False) -> np.ndarray:
         while len(self.thetas) <= j:
             self.thetas.append(None)
         d = X.shape[1]
         old = self.thetas[j]
+        if subset and old is not None and self.fits % 5:
+            return old  # a model of a subset moves little per trial: its kernel is refitted every 5th time
         starts = [default_theta(d)] if old is None else [old]
         if old is not None and self.fits % 10 == 0:
             starts.append(default_theta(d))
@@ -204,15 +219,17 @@ class Ehvi:
         X = np.where(np.isnan(X[usable]), self.fill, X[usable])
         cat = tuner.encoding.cat_mask
         Z = np.column_stack([self.warp(Y[:, j]) for j in range(m)])
+        keep = self._subset(Z)
+        Xm, Zm = X[keep], Z[keep]
         gps = []
         pending = np.where(np.isnan(tuner.pending_X), self.fill, tuner.pending_X)
         believed = []
         for j in range(m):
-            theta = self._fit(j, X, Z[:, j])
-            gp = GaussianProcess(X, Z[:, j], cat, theta)
+            theta = self._fit(j, Xm, Zm[:, j], subset=len(keep) < len(Z))
+            gp = GaussianProcess(Xm, Zm[:, j], cat, theta)
             if len(pending):
                 mean, _ = gp.predict(pending)
-                gp = GaussianProcess(np.vstack([X, pending]), np.concatenate([Z[:, j], mean]), cat, theta)
+                gp = GaussianProcess(np.vstack([Xm, pending]), np.concatenate([Zm[:, j], mean]), cat, theta)
                 believed.append(mean)
             gps.append(gp)
         self.fits += 1

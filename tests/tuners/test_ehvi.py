@@ -129,3 +129,27 @@ def test_parallel_suggestions_differ():
 def test_an_unknown_multi_objective_method_is_refused():
     with pytest.raises(TunerError, match=r"multi_objective must be 'auto', 'ehvi' or 'parego'"):
         make_tuner("gp", SPACE, multi_objective="nsga")
+
+
+def test_past_its_cap_the_model_keeps_the_front_and_a_spread_of_the_rest(monkeypatch):
+    """Beyond ``max_points`` results the GPs see a subset: every front member, then rows spread over the
+    ranks; suggestions stay valid."""
+    from nniannot.runner.tuners.ehvi import Ehvi
+
+    monkeypatch.setattr(Ehvi, "max_points", 16)
+    tuner = make_tuner("gp", SPACE, optimize_mode="minimize", seed=2, n_startup=4, n_pool=128)
+    tuner.set_objectives(2)
+    for i in range(30):
+        p = tuner.suggest(str(i))
+        assert 0 <= p["x"] <= 1 and 0 <= p["y"] <= 1
+        tuner.observe_vector(str(i), p, [p["x"], 1 - p["x"] + p["y"]], 0.0, None, "SUCCEEDED")
+    Z = np.random.default_rng(0).random((40, 2))
+    keep = tuner._ehvi._subset(Z)
+    assert len(keep) == 16 and len(set(keep.tolist())) == 16
+    assert set(front_indices(Z)) <= set(keep.tolist())
+
+
+def front_indices(Z: np.ndarray) -> list[int]:
+    from nniannot.pareto import pareto_front
+
+    return pareto_front([tuple(r) for r in Z])
