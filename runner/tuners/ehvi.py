@@ -11,8 +11,9 @@ over the boxes, a stable log of the difference of ``h``), with an analytic gradi
 optimiser as log EI.
 
 Running trials are added to every GP at their predicted means and to the front (Kriging believer), so a
-batch of parallel suggestions spreads along the front. The reference point in the model's coordinates is
-the worst value seen of each objective plus a tenth of its range, so the extremes of the front keep value.
+batch of parallel suggestions spreads along the front. The reference point in the model's coordinates is,
+with two objectives, the worst value seen of each plus a tenth of its range (the extremes of the front keep
+value); with more, the front's own worst plus a tenth of the front's range (see :meth:`Ehvi.propose`).
 """
 
 from __future__ import annotations
