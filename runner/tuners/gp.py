@@ -57,6 +57,8 @@ class GpTuner(MultiObjective):
     # Past this many observations the model is fitted to a subset: the best third of it, and the rest
     # evenly spaced in rank order. An exact GP costs n^3 per fit; below the cap nothing changes.
     max_points = 128
+    # with three or more objectives and "auto", ParEGO makes the first suggestions and EHVI the later ones
+    parego_until = 100
 
     def __init__(
         self,
@@ -117,9 +119,6 @@ class GpTuner(MultiObjective):
                 self._ehvi = getattr(self, "_ehvi", None) or Ehvi(self, self.n_pool, warp)
                 return self._ehvi.propose()
             return self._propose()
-
-    # with three or more objectives and "auto", ParEGO makes the first suggestions and EHVI the later ones
-    parego_until = 100
 
     def _use_parego(self) -> bool:
         if self.multi_objective == "parego" or self._mo_seen_violation:

@@ -139,7 +139,6 @@ class AcquisitionOptimizer:
         free = self.free
         ell = 1.0 / np.sqrt(self.rho[free])
         m = len(starts)
-
         cols = np.searchsorted(self.num, free)
 
         def fun(z: np.ndarray) -> tuple[float, np.ndarray]:
