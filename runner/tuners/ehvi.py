@@ -27,7 +27,7 @@ from scipy.special import log_ndtr
 from nniannot import pareto
 from nniannot.runner.tuners.encoding import Encoding
 from nniannot.runner.tuners.gp_acq import AcquisitionOptimizer, log_h
-from nniannot.runner.tuners.gp_model import GaussianProcess, default_theta, fit_theta
+from nniannot.runner.tuners.gp_model import GaussianProcess, warm_fit
 from nniannot.runner.tuners.multi import MultiObjective, contributions, normalised, ranks
 
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
@@ -197,14 +197,10 @@ class Ehvi:
     def _fit(self, j: int, X: np.ndarray, z: np.ndarray, subset: bool = False) -> np.ndarray:
         while len(self.thetas) <= j:
             self.thetas.append(None)
-        d = X.shape[1]
         old = self.thetas[j]
         if subset and old is not None and self.fits % 5:
             return old  # a model of a subset moves little per trial: its kernel is refitted every 5th time
-        starts = [default_theta(d)] if old is None else [old]
-        if old is not None and self.fits % 10 == 0:
-            starts.append(default_theta(d))
-        theta = fit_theta(X, z, self.tuner.encoding.cat_mask, starts)
+        theta = warm_fit(X, z, self.tuner.encoding.cat_mask, old, self.fits)
         self.thetas[j] = theta
         return theta
 

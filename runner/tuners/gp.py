@@ -93,17 +93,13 @@ class GpTuner(MultiObjective):
         return np.where(np.isnan(X), self._fill, X)
 
     def _fit(self, X: np.ndarray, y: np.ndarray, subset: bool = False) -> np.ndarray:
-        from nniannot.runner.tuners.gp_model import default_theta, fit_theta
+        from nniannot.runner.tuners.gp_model import warm_fit
 
         if subset and self._theta is not None and self._fits % 5:
             self._fits += 1  # a model of a subset moves little per trial: refit its kernel every 5th
             return self._theta
-        d = X.shape[1]
-        starts = [default_theta(d)] if self._theta is None else [self._theta]
-        if self._theta is not None and self._fits % 10 == 0:
-            starts.append(default_theta(d))
+        self._theta = warm_fit(X, y, self.encoding.cat_mask, self._theta, self._fits)
         self._fits += 1
-        self._theta = fit_theta(X, y, self.encoding.cat_mask, starts)
         return self._theta
 
     def propose(self) -> np.ndarray:

@@ -155,3 +155,15 @@ def fit_theta(X: np.ndarray, y: np.ndarray, cat: np.ndarray, starts: list[np.nda
         if np.isfinite(res.fun) and res.fun < best_val:
             best, best_val = res.x, res.fun
     return np.asarray(best, dtype=float)
+
+
+def warm_fit(
+    X: np.ndarray, y: np.ndarray, cat: np.ndarray, previous: np.ndarray | None, count: int
+) -> np.ndarray:
+    """:func:`fit_theta` started from the ``previous`` fit (the default at first), with a second start from
+    the default every 10th fit (``count`` fits so far), so a warm start cannot stay stuck."""
+    d = X.shape[1]
+    starts = [default_theta(d)] if previous is None else [previous]
+    if previous is not None and count % 10 == 0:
+        starts.append(default_theta(d))
+    return fit_theta(X, y, cat, starts)

@@ -60,14 +60,10 @@ class ParEgo:
         self.fill = np.array([0.0 if d.is_cat else 0.5 for d in tuner.encoding.dims])
 
     def _fit(self, X: np.ndarray, z: np.ndarray) -> np.ndarray:
-        from nniannot.runner.tuners.gp_model import default_theta, fit_theta
+        from nniannot.runner.tuners.gp_model import warm_fit
 
-        d = X.shape[1]
-        starts = [default_theta(d)] if self.theta is None else [self.theta]
-        if self.theta is not None and self.fits % 10 == 0:
-            starts.append(default_theta(d))
+        self.theta = warm_fit(X, z, self.tuner.encoding.cat_mask, self.theta, self.fits)
         self.fits += 1
-        self.theta = fit_theta(X, z, self.tuner.encoding.cat_mask, starts)
         return self.theta
 
     def propose(self) -> np.ndarray:
