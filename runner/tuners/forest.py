@@ -104,6 +104,8 @@ class RandomForest:
         feature, threshold, is_cat = split
         col = X[:, feature]
         left = col == threshold if is_cat else col <= threshold
+        if left.all() or not left.any():
+            return node  # a cut that separates nothing (e.g. values equal up to rounding) would never end
         tree.feature[node], tree.threshold[node], tree.is_cat[node] = feature, threshold, is_cat
         tree.left[node] = self._grow(tree, X[left], y[left])
         tree.right[node] = self._grow(tree, X[~left], y[~left])
