@@ -37,11 +37,13 @@ from nniannot.runner.backends.dask_cluster import (
     lost_scheduler,
     worker_info,
 )
-from nniannot.runner.backends.dask_worker import TrialJob, run_trial
+from nniannot.runner.backends.dask_worker import TrialJob, cancel_here, run_trial
 
 if TYPE_CHECKING:
     from nniannot.runner.config import ExperimentConfig
     from nniannot.runner.prepare import TrialLaunch
+
+log = logging.getLogger("nniannot.runner.warm")
 
 
 @dataclass
@@ -76,8 +78,10 @@ class DaskBackend(Backend):
         kill_grace: float = 5.0,
         poll_interval: float = 0.05,
         connect_timeout: float = 10.0,
+        warm_start: bool = True,
     ) -> None:
         self.bundle, self.shared_fs, self.retry_lost = bundle, shared_fs, retry_lost
+        self.warm_start = warm_start
         self.kill_grace, self.poll_interval = kill_grace, poll_interval
         self._owns_client = client is None
         self._cluster: Any = None
@@ -122,7 +126,7 @@ class DaskBackend(Backend):
         job = TrialJob(
             spec, trial.attempt, self.topic, self._name("cancel", spec.trial_id, trial.attempt),
             self._name("start", spec.trial_id, trial.attempt), sys.executable, SHIM_DIR, self.shared_fs,
-            self.kill_grace, self.poll_interval,
+            self.kill_grace, self.poll_interval, self.warm_start,
         )  # fmt: skip
         future = self.client.submit(
             run_trial, job, None if self.shared_fs else self.bundle, key=f"{self._name('trial', spec.trial_id, trial.attempt)}",
@@ -229,6 +233,8 @@ class DaskBackend(Backend):
                 trial, None, f"the Dask worker could not run the trial: {type(error).__name__}: {error}{hint}"
             )
         else:
+            if result.get("start"):
+                log.info("trial %s: %s on %s", trial.spec.trial_id, result["start"], result.get("worker"))
             self._mark_started(trial)
             self._keep_logs(trial, result)
             self._take_metrics(trial, 0, result.get("metrics", b""), final=True)
@@ -258,8 +264,7 @@ class DaskBackend(Backend):
         self._clear_events(trial)
 
     def _clear_events(self, trial: _Trial) -> None:
-        attempts = range(trial.attempt + 1)
-        names = [self._name(what, trial.spec.trial_id, a) for what in ("cancel", "start") for a in attempts]
+        names = [self._name("start", trial.spec.trial_id, a) for a in range(trial.attempt + 1)]
         threading.Thread(target=self._clear, args=(names,), daemon=True).start()
 
     def _clear(self, names: list[str]) -> None:
@@ -286,11 +291,14 @@ class DaskBackend(Backend):
             if trial is None or trial.done or trial.cancelled:
                 return
             trial.cancelled = True
-            future, started, attempt = trial.future, trial.started, trial.attempt
+            future, started, attempt, worker = trial.future, trial.started, trial.attempt, trial.worker
         if self._fatal is not None:
             return
+        # On the attempt's worker if it is known, else on all of them (one may be starting it right now).
+        workers = [worker] if started and worker else None
         try:
-            distributed_module().Event(self._name("cancel", trial_id, attempt), client=self.client).set()
+            self.client.run(cancel_here, self._name("cancel", trial_id, attempt), workers=workers,
+                            on_error="return")  # fmt: skip
             if not started and future is not None:
                 future.cancel()
         except Exception as exc:  # the scheduler went away: the trial runs again on resume
@@ -332,5 +340,5 @@ def backend_for(cfg: ExperimentConfig, launch: TrialLaunch) -> DaskBackend:
         bundle = build_bundle(launch.snapshot, launch.cwd, code_dir, cfg.upload, base=code_dir)
     return DaskBackend(
         scheduler=cfg.scheduler, local_workers=cfg.local_workers, bundle=bundle, shared_fs=cfg.shared_fs,
-        retry_lost=cfg.retry_lost, kill_grace=cfg.kill_grace,
+        retry_lost=cfg.retry_lost, kill_grace=cfg.kill_grace, warm_start=not cfg.cold_start,
     )  # fmt: skip

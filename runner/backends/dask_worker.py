@@ -3,9 +3,12 @@
 :func:`run_trial` is the Dask task. It starts the trial's command the way the local backend does (same
 environment, ``parameter.cfg`` and metrics file), under a small supervisor process that kills the trial's
 process group if the worker dies (the supervisor's stdin is a pipe from the worker: end of file means the
-worker is gone). While the trial runs, every new piece of its metrics file is published on the backend's
-event topic; a distributed ``Event`` per trial asks for a cancel. A task that Dask runs a second time because
-its first worker died does not start the trial again: it reports the trial as lost.
+worker is gone). Trials start warm as on the local backend: each worker process keeps a spare interpreter
+under its supervisor, which has imported what the trial's code imports, ready for its next trial. While the
+trial runs, every new piece of its metrics file is published on the backend's event topic. A cancel comes
+through :func:`cancel_here`, which the runner runs on the worker. A task that Dask runs a second time
+because its first worker died does not start the trial again (a distributed ``Event`` per attempt says it
+started once): it reports the trial as lost.
 
 Without a shared file system the trial runs in a private directory in the worker's scratch space, from a
 copy of the :class:`~nniannot.runner.backends.dask_bundle.CodeBundle`; its stdout and stderr go back in the result.
@@ -24,28 +27,57 @@ from dataclasses import dataclass
 from typing import Any
 
 from nniannot import protocol
+from nniannot.runner.backends import warm
 from nniannot.runner.backends.base import TrialSpec
 from nniannot.runner.backends.dask_bundle import CodeBundle, translate, translate_env
 from nniannot.runner.backends.local import detect_gpus, signal_group, stderr_tail
+from nniannot.runner.backends.preload import heavy_imports
 
 LOG_LIMIT = 16 * 1024 * 1024  # stdout/stderr bytes sent back per trial (the tail is kept)
 
 # Runs the trial and mirrors its exit status; the trial gets the default signal handlers back at exec.
 # Only builtin modules (fork, exec, waitpid), so it starts in a few milliseconds: it runs once per trial.
+# With --relay instead of the grace, the command is a spare interpreter (see warm.py) started ahead of its
+# trial: the first line on the supervisor's stdin, "<grace> <trial>", passes the trial on to the spare.
 SUPERVISOR = r"""
 import os, signal, sys, time, _thread
-grace = float(sys.argv[1])
+relay = sys.argv[1] == "--relay"
+grace = 0.0 if relay else float(sys.argv[1])
+command = sys.argv[2:]
 signal.signal(signal.SIGTERM, lambda *_: None)
+if relay:
+    inner, outer = os.pipe()
 pid = os.fork()
 if pid == 0:
-    null = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(null, 0)
-    os.close(null)
+    if relay:
+        os.close(outer)
+        os.dup2(inner, 0)
+        os.close(inner)
+    else:
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        os.close(null)
     try:
-        os.execvp(sys.argv[2], sys.argv[2:])
+        os.execvp(command[0], command)
     except OSError as exc:
-        os.write(2, ("cannot start %r: %s\n" % (sys.argv[2], exc.strerror or exc)).encode())
+        os.write(2, ("cannot start %r: %s\n" % (command[0], exc.strerror or exc)).encode())
     os._exit(127)
+if relay:
+    os.close(inner)
+    line = b""
+    while not line.endswith(b"\n"):
+        chunk = os.read(0, 65536)
+        if not chunk:  # retired, or the worker is gone, before a trial came
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            os._exit(0)
+        line += chunk
+    space = line.index(b" ")
+    grace = float(line[:space])
+    view = memoryview(line)[space + 1 :]
+    while view:
+        view = view[os.write(outer, view):]
+    os.close(outer)
 ended = []
 def orphaned():
     while os.read(0, 4096):
@@ -80,6 +112,7 @@ class TrialJob:
     shared_fs: bool
     kill_grace: float
     poll_interval: float = 0.05
+    warm_start: bool = True
 
 
 def run_trial(job: TrialJob, bundle: CodeBundle | None) -> dict[str, Any]:
@@ -91,14 +124,127 @@ def run_trial(job: TrialJob, bundle: CodeBundle | None) -> dict[str, Any]:
     if started.is_set():
         return {"lost": True}  # a rerun after the first worker died: the runner decides what to do
     started.set()
-    cancel = Event(job.cancel_event)
-    if cancel.is_set():
+    cancel = _CANCELS.enter(job.cancel_event)
+    if cancel is None:
         return {"cancelled": True}
     gpus = _take_gpus(job.spec.gpus)
     try:
         return _Run(job, bundle, worker, gpus).run(cancel)
     finally:
         _give_gpus(gpus)
+        _CANCELS.leave(job.cancel_event)
+
+
+class _Cancels:
+    """The cancel requests of this worker process: one local event per running attempt, by its name.
+
+    The runner asks with :func:`cancel_here`, run on the attempt's worker (or on every worker while it does
+    not know which one has it), so a cancel costs the scheduler nothing per trial. A request for an attempt
+    that has not started here is kept (the newest few thousand), in case the attempt starts here later.
+    """
+
+    KEEP = 4096
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.running: dict[str, threading.Event] = {}
+        self.early: dict[str, None] = {}  # insertion-ordered: the oldest go first
+
+    def enter(self, name: str) -> threading.Event | None:
+        """The attempt's cancel event, or None if its cancel came first."""
+        with self.lock:
+            if name in self.early:
+                del self.early[name]
+                return None
+            event = self.running[name] = threading.Event()
+            return event
+
+    def leave(self, name: str) -> None:
+        with self.lock:
+            self.running.pop(name, None)
+
+    def ask(self, name: str) -> bool:
+        with self.lock:
+            event = self.running.get(name)
+            if event is None:
+                self.early[name] = None
+                while len(self.early) > self.KEEP:
+                    del self.early[next(iter(self.early))]
+                return False
+        event.set()
+        return True
+
+
+_CANCELS = _Cancels()
+
+
+def cancel_here(name: str) -> bool:
+    """Run on a worker by the runner (``Client.run``): cancel the attempt ``name``; True if it runs here."""
+    return _CANCELS.ask(name)
+
+
+class _Spares:
+    """Spare interpreters of this worker process, each under its supervisor, ready for the next trials.
+
+    As on the local backend (see :mod:`~nniannot.runner.backends.warm`), a spare may have imported the
+    packages the trial's code imports at its top level, in the trial's environment less its per-trial
+    variables. Taking a spare starts its replacement for the same code, which imports while the trial runs;
+    spares made for other code are ended.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.pool: list[warm.Spare] = []
+        self.imports: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+    def take(self, command: list[str], env: dict[str, str], keep: int) -> warm.Spare:
+        modules = self._heavy(command)
+        with self.lock:
+            spare = next((s for s in self.pool if s.fits(modules, env) and s.proc.poll() is None), None)
+            stale = [s for s in self.pool if s is not spare and not s.fits(modules, env)]
+            self.pool = [s for s in self.pool if s is not spare and s not in stale]
+        for old in stale:
+            _retire(old)
+        spare = spare or _start_spare(modules, env)
+        with self.lock:
+            self.pool = [s for s in self.pool if s.proc.poll() is None]
+            while len(self.pool) < keep:
+                self.pool.append(_start_spare(modules, env))
+        return spare
+
+    def _heavy(self, command: list[str]) -> tuple[str, ...]:
+        key = tuple(command)
+        with self.lock:
+            if key in self.imports:
+                return self.imports[key]
+        found = heavy_imports(command)
+        with self.lock:
+            if len(self.imports) > 64:  # one entry per trial command: a long run does not grow it
+                self.imports.clear()
+            self.imports[key] = found
+        return found
+
+
+def _start_spare(modules: tuple[str, ...], env: dict[str, str]) -> warm.Spare:
+    shared = warm.shared_env(env) if modules else None
+    proc = subprocess.Popen(
+        [sys.executable, "-I", "-S", "-c", SUPERVISOR, "--relay", sys.executable, "-c", warm.BOOTSTRAP, *modules],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=shared,
+        cwd="/" if modules else None, start_new_session=True,
+    )  # fmt: skip
+    return warm.Spare(proc, modules if shared is not None else (), shared)
+
+
+def _retire(spare: warm.Spare) -> None:
+    """End an unused spare and its supervisor (they have run no user code)."""
+    try:
+        os.killpg(spare.proc.pid, signal.SIGKILL)
+    except OSError:
+        pass
+    warm.retire(spare)
+
+
+_SPARES = _Spares()
 
 
 def _take_gpus(count: int) -> list[str]:
@@ -175,12 +321,13 @@ class _Run:
             self.env["CUDA_VISIBLE_DEVICES"] = ",".join(gpus)
         self.metrics = os.path.join(self.trial_dir, protocol.METRICS_FILE)
         self.sent = 0
+        self.how: str | None = None  # how the trial started, for the runner's log
 
     def publish(self, kind: str, **fields: Any) -> None:
         msg = {"t": self.job.spec.trial_id, "a": self.job.attempt, "k": kind, **fields}
         self.worker.log_event(self.job.topic, msg)
 
-    def run(self, cancel: Any) -> dict[str, Any]:
+    def run(self, cancel: threading.Event) -> dict[str, Any]:
         os.makedirs(os.path.join(self.trial_dir, ".nni"), exist_ok=True)
         os.makedirs(self.cwd, exist_ok=True)
         protocol.write_parameter_file(self.trial_dir, self.job.spec.parameters)
@@ -190,15 +337,7 @@ class _Run:
                 "exit_code": None,
                 "stderr_tail": f"cannot start {self.command[:1]!r}: not found on the worker",
             }
-        with (
-            open(os.path.join(self.trial_dir, "stdout"), "wb") as out,
-            open(os.path.join(self.trial_dir, "stderr"), "wb") as err,
-        ):
-            proc = subprocess.Popen(
-                [sys.executable, "-I", "-S", "-c", SUPERVISOR, str(self.job.kill_grace), *self.command],
-                cwd=self.cwd, env=self.env, stdin=subprocess.PIPE, stdout=out, stderr=err,
-                start_new_session=True,  # one process group: a cancel reaches the trial's children too
-            )  # fmt: skip
+        proc = self._start()
         self.publish("started", w=self.worker.address)
         done = threading.Event()
         watcher = threading.Thread(target=self._watch, args=(cancel, proc, done), daemon=True)
@@ -210,7 +349,33 @@ class _Run:
             if proc.stdin is not None:
                 proc.stdin.close()
         _wake(cancel, watcher)
+        if self.how is None:
+            self.how = "warm start (" + warm.how_started(proc) + ")"
         return self._result(code)
+
+    def _start(self) -> subprocess.Popen[bytes]:
+        """The trial's supervisor: over a waiting spare interpreter if the trial can start warm, else new."""
+        out, err = (os.path.join(self.trial_dir, name) for name in ("stdout", "stderr"))
+        why: str | None = "cold starts were asked for"
+        if self.job.warm_start:
+            why = warm.cold_reason(self.command, self.env)
+        form = warm.warm_form(self.command, self.env) if why is None else None
+        if form is not None:
+            spare = _SPARES.take(self.command, self.env, max(getattr(self.worker.state, "nthreads", 1), 1))
+            try:
+                prefix = f"{self.job.kill_grace} ".encode()
+                warm.assign(spare, form, self.cwd, self.env, out, err, prefix=prefix, keep_open=True)
+                return spare.proc
+            except OSError:
+                _retire(spare)
+                why = "its spare interpreter had exited"
+        self.how = f"cold start ({why})"
+        with open(out, "wb") as out_file, open(err, "wb") as err_file:
+            return subprocess.Popen(
+                [sys.executable, "-I", "-S", "-c", SUPERVISOR, str(self.job.kill_grace), *self.command],
+                cwd=self.cwd, env=self.env, stdin=subprocess.PIPE, stdout=out_file, stderr=err_file,
+                start_new_session=True,  # one process group: a cancel reaches the trial's children too
+            )  # fmt: skip
 
     def _follow(self, proc: subprocess.Popen[bytes]) -> int:
         # A thread blocks in wait() so the end is seen at once; Popen.wait(timeout) polls with sleeps of up
@@ -239,17 +404,8 @@ class _Run:
             self.publish("metrics", o=self.sent, d=chunk.decode("latin-1"))  # latin-1: bytes survive msgpack
             self.sent += len(chunk)
 
-    def _watch(self, cancel: Any, proc: subprocess.Popen[bytes], done: threading.Event) -> None:
-        while not done.is_set():
-            try:
-                if cancel.wait(timeout=1.0):
-                    break
-            except OSError:  # the scheduler is unreachable for now: keep running, look again later
-                done.wait(1.0)
-            except Exception:  # the worker is shutting down: its end stops the trial (see SUPERVISOR)
-                return
-        else:
-            return
+    def _watch(self, cancel: threading.Event, proc: subprocess.Popen[bytes], done: threading.Event) -> None:
+        cancel.wait()
         if done.is_set():
             return  # woken by the trial's own end (see _wake), not by a cancel
         signal_group(proc, signal.SIGTERM)
@@ -263,6 +419,7 @@ class _Run:
             "stderr_tail": stderr_tail(err_path),
             "metrics": _read(self.metrics),
             "worker": self.worker.address,
+            "start": self.how,
         }
         if self.trial_dir != self.job.spec.trial_dir:  # a private copy: logs go back, the copy goes away
             result["stdout"] = _read(os.path.join(self.trial_dir, "stdout"), LOG_LIMIT)
@@ -271,15 +428,10 @@ class _Run:
         return result
 
 
-def _wake(cancel: Any, watcher: threading.Thread) -> None:
-    """End the watcher's wait on this attempt's cancel event now: a wait left pending on the scheduler when
-    the cluster shuts down is logged there as an error. (The runner clears the event after the trial.)"""
-    if not watcher.is_alive():
-        return
-    try:
-        cancel.set()  # returns once the scheduler has released every wait on it
-    except Exception:  # the scheduler is gone: the watcher ends on its own
-        return
+def _wake(cancel: threading.Event, watcher: threading.Thread) -> None:
+    """End the watcher's wait now that the trial has ended (it then sees ``done`` and does nothing)."""
+    cancel.set()
+    watcher.join()
 
 
 def _read(path: str, limit: int | None = None) -> bytes:

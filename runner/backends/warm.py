@@ -164,8 +164,11 @@ def start_spare(modules: tuple[str, ...] = (), env: dict[str, str] | None = None
 
 
 def assign(spare: Spare, form: tuple[str, str, list[str]], cwd: str, env: dict[str, str],
-           stdout: str, stderr: str) -> None:  # fmt: skip
-    """Hand the trial to the spare; raises OSError if the spare has died."""
+           stdout: str, stderr: str, *, prefix: bytes = b"", keep_open: bool = False) -> None:  # fmt: skip
+    """Hand the trial to the spare; raises OSError if the spare has died.
+
+    ``prefix`` goes before the line; ``keep_open`` leaves the pipe open (a supervisor between the runner and
+    the spare reads its end as "the runner is gone")."""
     mode, target, args = form
     path = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
     line = json.dumps({"mode": mode, "target": target, "args": args, "cwd": cwd, "env": env, "path": path,
@@ -173,8 +176,11 @@ def assign(spare: Spare, form: tuple[str, str, list[str]], cwd: str, env: dict[s
     pipe: IO[bytes] | None = spare.proc.stdin
     if pipe is None or spare.proc.poll() is not None:
         raise OSError("the spare interpreter has exited")
-    pipe.write(line.encode() + b"\n")
-    pipe.close()
+    pipe.write(prefix + line.encode() + b"\n")
+    if keep_open:
+        pipe.flush()
+    else:
+        pipe.close()
 
 
 def how_started(proc: subprocess.Popen[bytes]) -> str:
