@@ -1,13 +1,14 @@
 """Time from a free slot to a torch trial's first line, cold and warm. Run by hand::
 
-    python bench/bench_warm_start.py [--trials 5] [--hold 8]
+    python bench/bench_warm_start.py [--trials 5] [--hold 8] [--dask]
 
 A trial script (``import time`` first, then ``import torch``) records the time of its first line and the
 time its imports are done. Two local backends run side by side, alternating one trial each: one starts
 every trial cold (``--cold-start``: a new Python process), the other warm (the default: a spare
 interpreter that has imported torch ahead). The clock starts when the trial is submitted, i.e. when its
 slot is free. Each trial then works for ``--hold`` seconds, the time a real trial trains, during which the
-next spare imports; the first trial of each backend is a warm-up and is not counted.
+next spare imports; the first trial of each backend is a warm-up and is not counted. ``--dask`` adds the
+same two modes on the Dask backend (a local cluster of one process worker, shared file system).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import sys
 import tempfile
 import time
 
-from nniannot.runner.backends.base import FINISHED, TrialSpec
+from nniannot.runner.backends.base import FINISHED, Backend, TrialSpec
 from nniannot.runner.backends.local import LocalBackend
 from nniannot.runner.config import ExperimentConfig
 from nniannot.runner.prepare import prepare_launch
@@ -37,7 +38,7 @@ time.sleep(HOLD)
 
 
 def run_one(
-    backend: LocalBackend, command: list[str], env: dict[str, str], folder: str, trial: str
+    backend: Backend, command: list[str], env: dict[str, str], folder: str, trial: str
 ) -> list[float]:
     spec = TrialSpec("BENCH", trial, 0, command, folder, os.path.join(folder, trial), {}, env)
     start = time.time()
@@ -53,6 +54,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=5, help="counted trials per mode")
     parser.add_argument("--hold", type=float, default=8.0, help="seconds each trial works")
+    parser.add_argument("--dask", action="store_true", help="the Dask backend's cold and warm starts too")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         with open(os.path.join(tmp, "train.py"), "w") as f:
@@ -61,17 +63,37 @@ def main() -> None:
         launch = prepare_launch(cfg, require_space=False, snapshots=os.path.join(tmp, "snapshots"))
         env = dict(launch.env)
         modes = {"cold (--cold-start)": False, "warm (torch pre-imported)": True}
-        backends = {m: LocalBackend(warm_start=w, preload=(launch.command, env)) for m, w in modes.items()}
+        backends: dict[str, Backend] = {
+            m: LocalBackend(warm_start=w, preload=(launch.command, env)) for m, w in modes.items()
+        }
+        cluster = None
+        if args.dask:
+            import logging
+
+            from distributed import Client, LocalCluster
+
+            from nniannot.runner.backends.dask import DaskBackend
+
+            cluster = LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0",
+                                   silence_logs=logging.ERROR)  # fmt: skip
+            client = Client(cluster, set_as_default=False)
+            for mode, warm in list(modes.items()):
+                name = "dask " + mode.replace("torch pre-imported", "torch pre-imported on the worker")
+                modes[name] = warm
+                backends[name] = DaskBackend(client=client, shared_fs=True, warm_start=warm)
         seen: dict[str, list[list[float]]] = {m: [] for m in modes}
         try:
             for i in range(args.trials + 1):
                 for mode, backend in backends.items():
-                    took = run_one(backend, launch.command, env, tmp, f"{'cw'[modes[mode]]}{i}")
+                    prefix = ("d" if mode.startswith("dask") else "") + "cw"[modes[mode]]
+                    took = run_one(backend, launch.command, env, tmp, f"{prefix}{i}")
                     if i:
                         seen[mode].append(took)
         finally:
             for backend in backends.values():
                 backend.close()
+            if cluster is not None:
+                cluster.close()
     print(f"command: {' '.join([os.path.basename(sys.executable), *sys.argv])}")
     print(f"load: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (1, 5, 15 min, at the end)\n")
     print("| start | first line: median (min-max) | after `import torch`: median (min-max) |")

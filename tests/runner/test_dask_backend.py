@@ -4,6 +4,7 @@ schedulers, and an annotated experiment with an assessor on a local cluster of t
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import socket
@@ -133,6 +134,82 @@ def test_shared_file_system_runs_in_place(tmp_path, dask_client):
     ((_, final),) = [m for m in _metrics(events, "t2") if m[0] == "FINAL"]
     assert final["cwd"] == str(project) and final["sys_dir"] == str(tmp_path / "trials" / "t2")
     assert (tmp_path / "trials" / "t2" / "stderr").read_text() == "to stderr\n"
+
+
+# What a warm start must not change: name, argv, cwd, sys.path[0], output and exit code; and what it does.
+IMPORTS_YAML = """
+    import sys
+    AHEAD = "yaml" in sys.modules
+    import json, os
+    import yaml
+    print(json.dumps({"name": __name__, "argv": sys.argv, "cwd": os.getcwd(), "path0": sys.path[0],
+                      "trial": os.environ["NNI_TRIAL_JOB_ID"], "ahead": AHEAD}))
+    sys.stderr.write("to stderr\\n")
+    raise SystemExit(int(sys.argv[1]))
+"""
+
+
+def _yaml_trial(tmp_path, dask_client, name, warm, caplog):
+    from nniannot.runner.backends.dask import DaskBackend
+    from nniannot.runner.config import ExperimentConfig
+    from nniannot.runner.prepare import prepare_launch
+
+    code = tmp_path / "code"
+    code.mkdir(exist_ok=True)
+    write(code / "uses_yaml.py", IMPORTS_YAML)
+    cfg = ExperimentConfig(
+        script=str(code / "uses_yaml.py"), args=["3"], code_dir=str(code), workdir=str(tmp_path)
+    )
+    command = prepare_launch(cfg, require_space=False, snapshots=str(tmp_path / "snapshots")).command
+    caplog.clear()
+    with DaskBackend(client=dask_client, shared_fs=True, warm_start=warm) as backend:
+        backend.submit(TrialSpec("EXP", name, 0, command, str(tmp_path), str(tmp_path / name), {}, {}))
+        end = _until_end(backend, name)
+    seen = json.loads((tmp_path / name / "stdout").read_text())
+    return seen, (tmp_path / name / "stderr").read_text(), end.exit_code, caplog.text
+
+
+def _until_end(backend, trial_id, timeout=120.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        for event in backend.events(0.1):
+            if event.kind == FINISHED and event.trial_id == trial_id:
+                return event
+        assert time.monotonic() < deadline, f"trial {trial_id} did not end"
+
+
+def test_a_warm_trial_on_a_worker_sees_what_a_cold_one_sees(tmp_path, dask_client, caplog):
+    caplog.set_level(logging.INFO, logger="nniannot.runner.warm")
+    warm = _yaml_trial(tmp_path, dask_client, "w1", True, caplog)
+    cold = _yaml_trial(tmp_path, dask_client, "c1", False, caplog)
+    assert "w1: warm start (pre-imported yaml) on tcp://" in warm[3]
+    assert "c1: cold start (cold starts were asked for) on tcp://" in cold[3]
+    assert warm[0].pop("ahead") is True and cold[0].pop("ahead") is False  # the import was done ahead
+    assert (warm[0].pop("trial"), cold[0].pop("trial")) == ("w1", "c1")
+    assert warm[:3] == cold[:3]
+    seen, err, code, _ = warm
+    assert (seen["name"], seen["argv"][1:], seen["cwd"], code, err) == (
+        "__main__",
+        ["3"],
+        str(tmp_path),
+        3,
+        "to stderr\n",
+    )
+    assert seen["path0"] == str(tmp_path / "code")
+
+
+def test_a_cancel_that_reaches_a_worker_first_is_kept_for_the_attempt():
+    """A cancel that reaches the workers before the task does is kept there for the attempt."""
+    from nniannot.runner.backends.dask_worker import _CANCELS, cancel_here
+
+    assert cancel_here("attempt-x") is False  # not running here: remembered
+    assert _CANCELS.enter("attempt-x") is None  # so the attempt, when it comes, does not start
+    event = _CANCELS.enter("attempt-y")
+    assert event is not None and cancel_here("attempt-y") is True and event.is_set()
+    _CANCELS.leave("attempt-y")
+    for i in range(_CANCELS.KEEP + 10):  # the remembered ones are bounded
+        cancel_here(f"many-{i}")
+    assert len(_CANCELS.early) == _CANCELS.KEEP
 
 
 def _worker_of(mark) -> int:
