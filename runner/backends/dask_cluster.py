@@ -10,6 +10,7 @@ from typing import Any
 from nniannot.errors import BackendError
 
 INSTALL_HINT = "the dask backend needs Dask: pip install 'nni-annot[dask]'"
+LOCAL_LOG_LENGTH = 100  # the scheduler's log length in a cluster started here (--local-workers)
 
 
 def distributed_module() -> Any:
@@ -26,11 +27,17 @@ def connect(scheduler: str | None, local_workers: int | None, timeout: float) ->
     ``scheduler`` (or ``$DASK_SCHEDULER_ADDRESS``); a one-line BackendError if it cannot be reached."""
     distributed = distributed_module()
     if local_workers:
-        # ":0": the dashboard on a free port, so that two clusters never compete for 8787
-        cluster = distributed.LocalCluster(
-            n_workers=local_workers, threads_per_worker=1, processes=True, dashboard_address=":0",
-            silence_logs=logging.ERROR,
-        )  # fmt: skip
+        import dask
+
+        # The scheduler's diagnostic logs keep this many entries each (Dask's default is 1,000); one, per
+        # worker, holds every message sent to it, each trial's whole spec among them, so a long run's
+        # scheduler would grow until those filled. ":0": the dashboard on a free port, so that two
+        # clusters never compete for 8787.
+        with dask.config.set({"distributed.admin.low-level-log-length": LOCAL_LOG_LENGTH}):
+            cluster = distributed.LocalCluster(
+                n_workers=local_workers, threads_per_worker=1, processes=True, dashboard_address=":0",
+                silence_logs=logging.ERROR,
+            )  # fmt: skip
         return distributed.Client(cluster, set_as_default=False), cluster
     address = scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS")
     if not address:

@@ -352,3 +352,27 @@ def test_dask_trials_on_a_shared_file_system_run_the_snapshot(tmp_path, cli, hom
     with open_reader(Home(home).store_path) as store:
         trials = store.list_trials(store.resolve("latest"))
     assert sorted(t.final for t in trials) == [1, 2, 3]
+
+
+def test_a_cluster_started_here_keeps_short_scheduler_logs():
+    """The scheduler of ``--local-workers`` keeps 100 entries per diagnostic log, not Dask's 1,000: a long
+    run's scheduler stops growing sooner (each worker's log holds every trial spec sent to it)."""
+    from nniannot.runner.backends.dask_cluster import LOCAL_LOG_LENGTH, connect
+
+    client, cluster = connect(None, 1, 30.0)
+    try:
+        client.wait_for_workers(1, timeout=30)
+        logs = client.run_on_scheduler(
+            lambda dask_scheduler: (
+                [dask_scheduler.transition_log.maxlen]
+                + [s.recent_message_log.maxlen for s in dask_scheduler.stream_comms.values()]
+            )
+        )
+        assert logs == [100, 100]  # the transitions, and the one worker's stream
+        assert LOCAL_LOG_LENGTH == 100
+        import dask
+
+        assert dask.config.get("distributed.admin.low-level-log-length") == 1000  # ours only, not global
+    finally:
+        client.close()
+        cluster.close()
