@@ -27,7 +27,7 @@ from scipy.special import log_ndtr
 from nniannot import pareto
 from nniannot.runner.tuners.encoding import Encoding
 from nniannot.runner.tuners.gp_acq import AcquisitionOptimizer, log_h
-from nniannot.runner.tuners.gp_model import GaussianProcess, warm_fit
+from nniannot.runner.tuners.gp_model import GaussianProcess, spread_subset, warm_fit
 from nniannot.runner.tuners.multi import MultiObjective, contributions, normalised, ranks
 
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
@@ -189,10 +189,7 @@ class Ehvi:
         if len(Z) <= self.max_points:
             return np.arange(len(Z))
         order = np.argsort(ranks(Z, np.zeros(len(Z))), kind="stable")
-        n_best = self.max_points // 2
-        rest = order[n_best:]
-        spaced = rest[np.linspace(0, len(rest) - 1, self.max_points - n_best).round().astype(int)]
-        return np.sort(np.concatenate([order[:n_best], spaced]))
+        return np.sort(spread_subset(order, self.max_points, self.max_points // 2))
 
     def _fit(self, j: int, X: np.ndarray, z: np.ndarray, subset: bool = False) -> np.ndarray:
         while len(self.thetas) <= j:
@@ -223,10 +220,8 @@ class Ehvi:
         believed = []
         for j in range(m):
             theta = self._fit(j, Xm, Zm[:, j], subset=len(keep) < len(Z))
-            gp = GaussianProcess(Xm, Zm[:, j], cat, theta)
+            gp, mean = GaussianProcess(Xm, Zm[:, j], cat, theta).believing(pending)
             if len(pending):
-                mean, _ = gp.predict(pending)
-                gp = GaussianProcess(np.vstack([Xm, pending]), np.concatenate([Zm[:, j], mean]), cat, theta)
                 believed.append(mean)
             gps.append(gp)
         self.fits += 1

@@ -126,11 +126,9 @@ class GpTuner(MultiObjective):
     def _subset(self, X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if len(y) <= self.max_points:
             return X, y
-        order = np.argsort(y, kind="stable")
-        n_best = self.max_points // 3
-        rest = order[n_best:]
-        spaced = rest[np.linspace(0, len(rest) - 1, self.max_points - n_best).round().astype(int)]
-        keep = np.concatenate([order[:n_best], spaced])
+        from nniannot.runner.tuners.gp_model import spread_subset
+
+        keep = spread_subset(np.argsort(y, kind="stable"), self.max_points, self.max_points // 3)
         return X[keep], y[keep]
 
     def _propose(self) -> np.ndarray:
@@ -144,12 +142,7 @@ class GpTuner(MultiObjective):
         z = warp(y)
         theta = self._fit(X, z, subset)
         gp = GaussianProcess(X, z, self.encoding.cat_mask, theta)
-        pending = self._data(self.pending_X)
-        if len(pending):
-            mean, _ = gp.predict(pending)
-            gp = GaussianProcess(
-                np.vstack([X, pending]), np.concatenate([z, mean]), self.encoding.cat_mask, theta
-            )
+        gp, _ = gp.believing(self._data(self.pending_X))
         order = np.argsort(z)
         opt = AcquisitionOptimizer(gp, self.encoding, float(z.min()), self.rng)
         return opt.run(X[order[:3]], n_pool=self.n_pool)

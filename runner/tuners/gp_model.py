@@ -64,6 +64,17 @@ class GaussianProcess:
         self._scaled = (num, scale, b, np.einsum("ij,ij->i", b, b)[None, :])
         self._cats = [int(j) for j in np.flatnonzero(self.cat)]
 
+    def believing(self, pending: np.ndarray) -> tuple[GaussianProcess, np.ndarray]:
+        """This GP with running trials' points ``pending`` added at its predicted means (the Kriging
+        believer, so parallel suggestions spread out), and those means; itself if there are none."""
+        if not len(pending):
+            return self, np.empty(0)
+        mean, _ = self.predict(pending)
+        grown = GaussianProcess(
+            np.vstack([self.X, pending]), np.concatenate([self.y, mean]), self.cat, self.theta
+        )
+        return grown, mean
+
     def _distances(self, Xs: np.ndarray) -> np.ndarray:
         """``q = sum_j rho_j d_j`` between the rows of ``Xs`` and the data, ``(m, n)``: the numeric part as
         ``|a|² + |b|² - 2ab`` on coordinates scaled by ``sqrt(rho)`` (one matrix product, no ``(m, n, d)``
@@ -167,3 +178,11 @@ def warm_fit(
     if previous is not None and count % 10 == 0:
         starts.append(default_theta(d))
     return fit_theta(X, y, cat, starts)
+
+
+def spread_subset(order: np.ndarray, size: int, n_best: int) -> np.ndarray:
+    """Indices for a model of ``size`` rows: the first ``n_best`` of ``order`` (best first), then the rest
+    of ``order`` evenly spaced (an exact GP costs n^3 per fit, so past a cap it sees such a subset)."""
+    rest = order[n_best:]
+    spaced = rest[np.linspace(0, len(rest) - 1, size - n_best).round().astype(int)]
+    return np.concatenate([order[:n_best], spaced])

@@ -87,12 +87,7 @@ class MetisTuner(EncodedTuner):
             again = self._outlier(gp, z)
             if again is not None:
                 return again[None]
-        pending = np.where(np.isnan(self.pending_X), self._fill, self.pending_X)
-        if len(pending):
-            mean, _ = gp.predict(pending)
-            gp = GaussianProcess(
-                np.vstack([X, pending]), np.concatenate([z, mean]), self.encoding.cat_mask, self._theta
-            )
+        gp, _ = gp.believing(np.where(np.isnan(self.pending_X), self._fill, self.pending_X))
         if not self.no_candidates and self.rng.random() < self.exploration_probability:
             pool = self.encoding.sample(self.rng, self.n_pool)
             _, std = gp.predict(np.where(self.encoding.active(pool), pool, self._fill))

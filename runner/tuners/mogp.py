@@ -85,10 +85,7 @@ class ParEgo:
         cat = tuner.encoding.cat_mask
         theta = self._fit(X, z)
         gp = GaussianProcess(X, z, cat, theta)
-        pending = np.where(np.isnan(tuner.pending_X), self.fill, tuner.pending_X)
-        if len(pending):
-            mean, _ = gp.predict(pending)
-            gp = GaussianProcess(np.vstack([X, pending]), np.concatenate([z, mean]), cat, theta)
+        gp, _ = gp.believing(np.where(np.isnan(tuner.pending_X), self.fill, tuner.pending_X))
         order = np.argsort(z, kind="stable")
         opt = AcquisitionOptimizer(gp, tuner.encoding, float(z.min()), tuner.rng)
         return opt.run(X[order[:3]], n_pool=self.n_pool)
