@@ -188,8 +188,8 @@ class _Spares:
 
     As on the local backend (see :mod:`~nniannot.runner.backends.warm`), a spare may have imported the
     packages the trial's code imports at its top level, in the trial's environment less its per-trial
-    variables. Taking a spare starts its replacement for the same code, which imports while the trial runs;
-    spares made for other code are ended.
+    variables. Once a trial has its spare, replacements for the same code start, which import while it
+    runs; spares made for other code are ended.
     """
 
     def __init__(self) -> None:
@@ -197,7 +197,7 @@ class _Spares:
         self.pool: list[warm.Spare] = []
         self.imports: dict[tuple[str, ...], tuple[str, ...]] = {}
 
-    def take(self, command: list[str], env: dict[str, str], keep: int) -> warm.Spare:
+    def take(self, command: list[str], env: dict[str, str]) -> warm.Spare:
         modules = self._heavy(command)
         with self.lock:
             spare = next((s for s in self.pool if s.fits(modules, env) and s.proc.poll() is None), None)
@@ -205,12 +205,15 @@ class _Spares:
             self.pool = [s for s in self.pool if s is not spare and s not in stale]
         for old in stale:
             _retire(old)
-        spare = spare or _start_spare(modules, env)
+        return spare or _start_spare(modules, env)
+
+    def refill(self, command: list[str], env: dict[str, str], keep: int) -> None:
+        """Start spares for this code up to ``keep`` (after a trial has its own: they import while it runs)."""
+        modules = self._heavy(command)
         with self.lock:
             self.pool = [s for s in self.pool if s.proc.poll() is None]
             while len(self.pool) < keep:
                 self.pool.append(_start_spare(modules, env))
-        return spare
 
     def _heavy(self, command: list[str]) -> tuple[str, ...]:
         key = tuple(command)
@@ -361,14 +364,16 @@ class _Run:
             why = warm.cold_reason(self.command, self.env)
         form = warm.warm_form(self.command, self.env) if why is None else None
         if form is not None:
-            spare = _SPARES.take(self.command, self.env, max(getattr(self.worker.state, "nthreads", 1), 1))
+            spare = _SPARES.take(self.command, self.env)
             try:
                 prefix = f"{self.job.kill_grace} ".encode()
                 warm.assign(spare, form, self.cwd, self.env, out, err, prefix=prefix, keep_open=True)
-                return spare.proc
             except OSError:
                 _retire(spare)
                 why = "its spare interpreter had exited"
+            else:
+                _SPARES.refill(self.command, self.env, max(getattr(self.worker.state, "nthreads", 1), 1))
+                return spare.proc
         self.how = f"cold start ({why})"
         with open(out, "wb") as out_file, open(err, "wb") as err_file:
             return subprocess.Popen(
