@@ -78,22 +78,35 @@ def analyze(source: str | bytes, module: str, path: str, need_tree: bool = True)
             return TransformResult({}, source, [problem], "@nni." in source)
     if not need_tree:
         return TransformResult({}, source, [], False)
-    with _collector_paused():
+    with _collector_paused(len(source)):
         return _analyze_text(source, module, path)
 
 
+# From this size on, a file's syntax tree is big enough that the collector walking it costs seconds.
+_BIG = 1_000_000
+
+
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def _collector_paused(size: int) -> Iterator[None]:
     """Pause the cyclic garbage collector while a file's syntax tree is built and read.
 
     Parsing allocates one object per node and creates no cycles; on a file of 100,000 lines the
-    collector would otherwise walk the growing tree again and again (a quarter of the time).
+    collector would otherwise walk the growing tree again and again (a quarter of the time). For a file
+    of ``_BIG`` characters or more, what the analysis leaves alive is then frozen (``gc.freeze``): the
+    collections after it would otherwise walk every node of the tree up to three times (0.5-0.9 s each
+    for 60,000 annotations) only to find nothing to free. Frozen objects are still freed by reference
+    counting when dropped; garbage cycles made before are collected first, so none of them is frozen.
     """
     was_enabled = gc.isenabled()
+    big = was_enabled and size >= _BIG
+    if big:
+        gc.collect()
     gc.disable()
     try:
         yield
     finally:
+        if big:
+            gc.freeze()
         if was_enabled:
             gc.enable()
 

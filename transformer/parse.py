@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import difflib
 import re
+from collections.abc import Iterator
 
 from nniannot.errors import Diagnostic
 from nniannot.transformer import render
@@ -33,19 +34,61 @@ _NAME = re.compile(r"nni\.(\w*)")
 _FUNCTION_LIKE = (ast.Call, ast.Name, ast.Attribute, ast.Subscript, ast.Lambda)
 
 
-def parse_all(sites: list[Site]) -> list[tuple[ast.stmt, int] | None]:
-    """The statement of each site's annotation text and its line base, parsed in one go where possible.
+def parse_all(sites: list[Site], chunk: int = 256) -> Iterator[tuple[ast.stmt, int] | None]:
+    """The statement of each site's annotation text and its line base, parsed a chunk of texts at a time.
 
-    One parse of all texts costs a third of one parse per text. It is used only when it provably gives
-    what parsing each text alone gives: every text is exactly one statement, starting on the text's own
-    first line and ending within its own lines. Otherwise (any error, ``;``, an unclosed bracket, a
-    ``\r`` that counts lines differently) every entry is None and each site is parsed alone, with its
-    exact error.
+    One parse of many texts costs a third of one parse per text; chunks keep the parser's working memory
+    small (one parse of 60,000 texts peaked at half a gigabyte and took longer than 235 chunks of 256).
+    A chunk's entries are used only when they provably equal what parsing each text alone gives: every
+    text is exactly one statement, starting on the text's own first line and ending within its own
+    lines. Otherwise (any error, ``;``, an unclosed bracket, a ``\r`` that counts lines differently) every
+    entry of that chunk is None and each of its sites is parsed alone, with its exact error. Entries are
+    yielded in site order, and a chunk is parsed only when its first entry is asked for.
     """
-    alone: list[tuple[ast.stmt, int] | None] = [None] * len(sites)
+    for begin in range(0, len(sites), chunk):
+        yield from _parse_chunk(sites[begin : begin + chunk])
+
+
+def _parse_chunk(sites: list[Site]) -> list[tuple[ast.stmt, int] | None]:
     texts = [site.text[site.text.index("@") + 1 :] for site in sites]
     if len(texts) < 2 or any("\r" in text or "\0" in text for text in texts):
-        return alone
+        return [None] * len(sites)
+    if not any("\n" in text for text in texts):
+        calls = _parse_one_line_calls(texts)
+        if calls is not None:
+            return calls
+    return _parse_statements(texts)
+
+
+def _parse_one_line_calls(texts: list[str]) -> list[tuple[ast.stmt, int] | None] | None:
+    """One-line texts parsed as the items of one tuple, a fifth faster than as statements.
+
+    Used only when every item is a call that starts at the start of its own text's line and ends on
+    it: then the text alone is that one call too. A newline would not separate statements inside the
+    brackets (``f(x)`` over ``(y)`` would read as one call), hence one-line texts only. None otherwise.
+    """
+    try:
+        tree = ast.parse("(\n" + ",\n".join(texts) + ",\n)", mode="eval").body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    if type(tree) is not ast.Tuple or len(tree.elts) != len(texts):
+        return None
+    out: list[tuple[ast.stmt, int] | None] = []
+    for line, item in enumerate(tree.elts, start=2):
+        if (
+            type(item) is not ast.Call
+            or item.lineno != line
+            or item.col_offset != 0
+            or item.end_lineno != line
+        ):
+            return None
+        stmt = ast.Expr(item, lineno=line, col_offset=0, end_lineno=line, end_col_offset=item.end_col_offset)
+        out.append((stmt, line - 1))
+    return out
+
+
+def _parse_statements(texts: list[str]) -> list[tuple[ast.stmt, int] | None]:
+    alone: list[tuple[ast.stmt, int] | None] = [None] * len(texts)
     try:
         body = ast.parse("\n".join(texts)).body
     except (SyntaxError, ValueError, RecursionError, MemoryError):

@@ -6,6 +6,7 @@ import copy
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -32,6 +33,27 @@ def _write_text(path: str, text: str, protected: list[Path]) -> None:
     tmp = target.with_name(target.name + ".nni-annot.tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, target)
+
+
+def space_text(space: dict[str, Any]) -> str:
+    """``json.dumps(space, indent=2)`` and a newline, the same text made faster.
+
+    With ``indent`` the json module encodes in Python, not C, which took a second for 60,000 keys. Here
+    each key and the compact form of each value are encoded in C; a value is indented (by json itself)
+    only the first time its compact form is met, which spaces repeat a lot (``choice(1, 2, 3)``).
+    """
+    if not space or not all(type(key) is str for key in space):
+        return json.dumps(space, indent=2) + "\n"
+    indented: dict[str, str] = {}
+    parts = []
+    for key, value in space.items():
+        compact = json.dumps(value)
+        text = indented.get(compact)
+        if text is None:
+            # Every newline of indented JSON is between tokens (a string's newline is written `\n`).
+            text = indented[compact] = json.dumps(value, indent=2).replace("\n", "\n  ")
+        parts.append(f"  {json.dumps(key)}: {text}")
+    return "{\n" + ",\n".join(parts) + "\n}\n"
 
 
 @click.command(
@@ -94,7 +116,7 @@ def ss_gen(
 
         target = output or os.path.join(trial_dir, "nni_auto_gen_search_space.json")
         space = generate_from_command(trial_command, trial_dir, timeout)
-        _write_text(target, json.dumps(space, indent=2) + "\n", [])
+        _write_text(target, space_text(space), [])
         click.echo(f"wrote {len(space)} parameter(s) to {target}", err=True)
         return
     if file is None:
@@ -108,7 +130,7 @@ def ss_gen(
         scope = f" (nor in the {others} project module(s) it imports)" if others else ""
         what = "no annotations found" if not project.has_annotations else "no search-space annotations found"
         raise NoAnnotations(f"{what} in {file}{scope}; nothing written")
-    text = json.dumps(project.search_space, indent=2) + "\n"
+    text = space_text(project.search_space)
     if output is None:
         click.echo(text, nl=False)
         return

@@ -9,8 +9,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nniannot.cli import main
+from nniannot.cli.transform import space_text
 
 SCRIPT = "'''@nni.variable(nni.choice(1, 2), name=a)'''\na = 1\n'''@nni.report_final_result(a)'''\n"
 BAD = "x = 0\n'''@nni.variable(nni.choice(1, 2), name=b)'''\na = 1\n'''@nni.variable(nni.uniform(2, 1), name=c)'''\nc = 1\n"
@@ -121,3 +124,27 @@ def test_the_console_script_runs_as_a_process(tmp_path: Path) -> None:
         timeout=60,
     )
     assert done.returncode == 0 and json.loads(done.stdout)
+
+
+_SCALARS = st.one_of(
+    st.none(), st.booleans(), st.integers(-(10**20), 10**20), st.floats(allow_nan=True), st.text(max_size=8)
+)
+_JSON = st.recursive(
+    _SCALARS,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=6), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.dictionaries(
+        st.text(max_size=10),
+        st.one_of(_JSON, st.sampled_from([{"_type": "choice", "_value": [1, 2]}])),
+        max_size=8,
+    )
+)
+def test_the_space_file_is_exactly_what_json_writes_with_indent_2(space: dict) -> None:
+    assert space_text(space) == json.dumps(space, indent=2) + "\n"

@@ -96,3 +96,63 @@ def test_look_alike_strings_anywhere_never_raise_and_leave_the_code_alone(pieces
         assert result.code == source and result.search_space == {}
     for d in result.warnings:
         assert d.line >= 1 and d.col >= 1
+
+
+# Annotation texts that parse together (as statements or as the items of one tuple) and texts where doing so
+# would read them differently from parsing each alone (a comment that would swallow the separator, two lines
+# that brackets would join into one call, a trailing comma); and valid calls with errors, which must be located
+# the same.
+_TEXTS = st.sampled_from(
+    [
+        "variable(nni.choice(1, 2, 3), name=v{i})",
+        "variable(nni.uniform(0, 1), name=v{i})",
+        "variable(nni.choice(1, 2), name=v{i})  # a comment",
+        "variable(nni.choice(1,\n    2), name=v{i})",
+        "variable(nni.choice(v{i} := 1, 2), name=v{i})",
+        "report_intermediate_result(v0)",
+        "report_intermediate_result(v0)\n(v0)",
+        "report_intermediate_result(v0); v0",
+        "report_intermediate_result(v0),",
+        "variable(nni.choice(1, 2), name=v{i}) if v0 else v0",
+        " variable(nni.choice(1, 2), name=v{i})",
+        "variable(nni.choice(1, 2), name=v{i}) \\",
+        "variable(nni.choice(1, 2, name=v{i})",
+        "variable(nni.choice(*v0), name=v{i})",
+        "function_choice(max(v0, 1), min(v0, 2), name=f{i})",
+        "variable(nni.choice(1, 2), name=v{i}, size=3)",
+        "variable(nni.uniform(1, 0), name=v{i})",
+        "variable(nni.choise(1, 2), name=v{i})",
+        "variable(nni.choice(1,\n    nni.uniform(2, 1)), name=v{i})",
+        "variable(nni.choice(1, 2), name=w{i})",
+    ]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_TEXTS, min_size=1, max_size=40), st.integers(1, 8))
+def test_annotations_parsed_together_give_what_each_parsed_alone_gives(texts: list[str], chunk: int) -> None:
+    from nniannot.transformer import core, parse
+
+    lines = ["v0 = 0"]
+    for i, text in enumerate(texts):
+        body = text.format(i=i)
+        lines.append(f"'''@nni.{body}'''")
+        lines.append(f"f{i} = max(v0, 1)" if body.startswith("function_choice") else f"v{i} = 1")
+    source = "\n".join(lines) + "\n"
+
+    def alone(sites: list) -> list:
+        return [None] * len(sites)
+
+    together = transform(source)
+    original = core.parse_all
+    try:
+        core.parse_all = lambda sites: parse.parse_all(sites, chunk)  # type: ignore[assignment]
+        chunked = transform(source)
+        core.parse_all = alone  # type: ignore[assignment]
+        each = transform(source)
+    finally:
+        core.parse_all = original
+    for result in (together, chunked):
+        assert result.code == each.code
+        assert json.dumps(result.search_space) == json.dumps(each.search_space)
+        assert [d.format() for d in result.diagnostics] == [d.format() for d in each.diagnostics]
