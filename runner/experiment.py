@@ -343,8 +343,10 @@ class ExperimentLoop:
         """The tuner's next parameters, skipping (a bounded number of) repeats of replayed trials."""
         for _ in range(sum(self._replayed.values()) + 1):
             params = self.tuner.suggest(trial_id)
-            key = None if params is None else config_key(params)
-            if key is None or not self._replayed[key]:
+            if params is None or not any(self._replayed.values()):
+                return params  # nothing replayed is left to skip (a key costs a pass over the parameters)
+            key = config_key(params)
+            if not self._replayed[key]:
                 return params
             self._replayed[key] -= 1
         return self.tuner.suggest(trial_id)

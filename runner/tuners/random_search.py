@@ -31,13 +31,15 @@ class RandomTuner(Tuner):
             return None
         for _ in range(64):
             params = self.space.sample(self._rng)
-            if config_key(params) not in self._seen:
+            key = config_key(params)
+            if key not in self._seen:
                 break
         else:
             if self._size <= _ENUMERATE_LIMIT:
                 unseen = [p for p in enumerate_space(self.space) if config_key(p) not in self._seen]
                 params = unseen[self._rng.randrange(len(unseen))]
-        self._seen.add(config_key(params))
+                key = config_key(params)
+        self._seen.add(key)
         return params
 
     def observe(self, trial_id: str, params: dict[str, Any], value: float) -> None:

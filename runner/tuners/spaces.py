@@ -27,7 +27,12 @@ __all__ = ["config_key", "enumerate_space", "space_size"]
 
 
 def _normal(value: Any) -> Any:
-    if isinstance(value, bool) or value is None or isinstance(value, str):
+    kind = type(value)
+    if kind is str or kind is bool or value is None:
+        return value
+    if kind is float or kind is int:
+        return float(value)
+    if isinstance(value, bool) or isinstance(value, str):
         return value
     if isinstance(value, (int, float)):
         return float(value)
