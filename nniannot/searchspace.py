@@ -11,9 +11,10 @@ Standard library only: trials import this module.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from itertools import combinations
+from itertools import chain, combinations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from nniannot.errors import SearchSpaceError
@@ -621,9 +622,14 @@ def short_names(keys: list[str]) -> dict[str, str]:
         return [key]
 
     options = {k: candidates(k) for k in keys}
-    # How many keys offer each candidate: one pass, so that thousands of keys stay cheap.
-    offered: dict[str, int] = {}
-    for cands in options.values():
-        for cand in set(cands):
-            offered[cand] = offered.get(cand, 0) + 1
-    return {key: next((c for c in cands if offered[c] == 1), key) for key, cands in options.items()}
+    # How many keys offer each candidate (a key's own candidates differ in length, so never repeat):
+    # one counting pass, so that tens of thousands of keys stay cheap.
+    offered = Counter(chain.from_iterable(options.values()))
+    names = {}
+    for key, cands in options.items():
+        names[key] = key
+        for cand in cands:
+            if offered[cand] == 1:
+                names[key] = cand
+                break
+    return names
