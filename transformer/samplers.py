@@ -70,6 +70,20 @@ class SamplerParser:
         if not node.args:
             self.ctx.error(node, "`nni.choice` needs at least one option")
             return None
+        # Options without samplers render the same wherever their text is the same (`nni.choice(1, 2, 3)`
+        # in thousands of annotations); options with samplers hold keys and errors of their own.
+        text = self.ctx.text_of(node)
+        cache = self.ctx.source.rendered
+        rendered = cache.get(("choice", text)) if text is not None else None
+        if rendered is None:
+            rendered = self._options(node)
+            if rendered is None:
+                return None
+            if text is not None and not any(o.nested is not None for o in rendered):
+                cache[("choice", text)] = rendered
+        return Sampler("choice", key, loc, named, options=rendered)  # type: ignore[arg-type]
+
+    def _options(self, node: ast.Call) -> tuple[Option, ...] | None:
         options = []
         for arg in node.args:
             kind = sampler_kind(arg)
@@ -83,7 +97,7 @@ class SamplerParser:
                 options.append(Option(render.label_of(arg, '\n"'), trial_expr(nested), nested))
         if len(options) != len(node.args):
             return None
-        return Sampler("choice", key, loc, named, options=tuple(options))  # type: ignore[arg-type]
+        return tuple(options)
 
     def _holds_a_sampler(self, option: ast.expr) -> bool:
         """Report a sampler call buried inside an option: the trial could not evaluate it (no ``nni``)."""
