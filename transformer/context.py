@@ -10,7 +10,7 @@ import ast
 
 from nniannot.errors import Diagnostic
 from nniannot.transformer.locate import Site, TextMap
-from nniannot.transformer.records import Loc
+from nniannot.transformer.records import LaterLoc, Loc
 from nniannot.transformer.source import Source
 
 
@@ -24,7 +24,7 @@ class Context:
         self.diagnostics = diagnostics
         self.at = site.text.index("@") + 1
         self.expr_text = site.text[self.at :]
-        self.map = TextMap(source, site.stmt)
+        self._map: TextMap | None = None
         self._line_starts = [0]
         newline = self.expr_text.find("\n")
         while newline != -1:
@@ -34,6 +34,20 @@ class Context:
         # Nodes of an annotation parsed together with others (see parse.parse_all) count their lines from
         # the start of that combined text; this is where this annotation's first line was in it.
         self.line_base = 0
+
+    @property
+    def map(self) -> TextMap:
+        if self._map is None:
+            self._map = TextMap(self.source, self.site.stmt)
+        return self._map
+
+    def later_at(self, line: int, char_col: int) -> LaterLoc:
+        """:meth:`loc_at`, worked out when first read."""
+        return LaterLoc(lambda: self.loc_at(line, char_col))
+
+    def later(self, node: ast.AST) -> LaterLoc:
+        """:meth:`loc`, worked out when first read."""
+        return LaterLoc(lambda: self.loc(node))
 
     def loc_at(self, line: int, char_col: int) -> Loc:
         """Place in the file of a 1-based line / 0-based character column of the annotation text."""
@@ -61,8 +75,8 @@ class Context:
             return None
         return text[node.col_offset : node.end_col_offset]  # type: ignore[attr-defined]
 
-    def error(self, where: ast.AST | Loc, message: str, severity: str = "error") -> None:
-        loc = where if isinstance(where, Loc) else self.loc(where)
+    def error(self, where: ast.AST | Loc | LaterLoc, message: str, severity: str = "error") -> None:
+        loc = where if isinstance(where, (Loc, LaterLoc)) else self.loc(where)
         self.diagnostics.append(self.source.diagnostic(loc.line, loc.col, message, severity))
         if severity == "error":
             self.failed = True

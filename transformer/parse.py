@@ -118,7 +118,7 @@ def parse_site(
     ``parsed`` is the site's entry of :func:`parse_all`, when the sites were parsed together.
     """
     ctx = Context(source, site, module, diagnostics)
-    call_loc = ctx.loc_at(1, 0)
+    call_loc = ctx.later_at(1, 0)
     annotation = Annotation(site.stmt, "", call_loc, site.target)
     call = _call(ctx, parsed)
     if call is None:

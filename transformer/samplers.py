@@ -8,7 +8,7 @@ import difflib
 from nniannot.space_rules import bounds_problem
 from nniannot.transformer import render
 from nniannot.transformer.context import Context
-from nniannot.transformer.records import NUMERIC_SAMPLERS, SAMPLERS, Option, Sampler
+from nniannot.transformer.records import NUMERIC_SAMPLERS, SAMPLERS, Option, Place, Sampler
 
 _LEAVES = (ast.Constant, ast.Name)  # options that cannot hold a call
 
@@ -53,7 +53,7 @@ class SamplerParser:
         )
 
     def _sampler(self, node: ast.Call, kind: str, name: str | None) -> Sampler | None:
-        loc = self.ctx.loc(node)
+        loc = self.ctx.later(node) if name is not None else self.ctx.loc(node)
         key = f"{self.ctx.module}/{name if name is not None else f'__line{loc.line}'}/{kind}"
         for kw in node.keywords:
             shown = f"{kw.arg}=" if kw.arg else "**"
@@ -66,7 +66,7 @@ class SamplerParser:
             return self._choice(node, key, loc, name is not None)
         return self._numeric(node, kind, key, loc, name is not None)
 
-    def _choice(self, node: ast.Call, key: str, loc: object, named: bool) -> Sampler | None:
+    def _choice(self, node: ast.Call, key: str, loc: Place, named: bool) -> Sampler | None:
         if not node.args:
             self.ctx.error(node, "`nni.choice` needs at least one option")
             return None
@@ -116,7 +116,7 @@ class SamplerParser:
         )
         return True
 
-    def _numeric(self, node: ast.Call, kind: str, key: str, loc: object, named: bool) -> Sampler | None:
+    def _numeric(self, node: ast.Call, kind: str, key: str, loc: Place, named: bool) -> Sampler | None:
         names = NUMERIC_SAMPLERS[kind]
         if len(node.args) != len(names):
             self.ctx.error(

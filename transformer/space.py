@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from nniannot.errors import Diagnostic
-from nniannot.transformer.records import Annotation, FunctionChoice, Loc, MutableLayers, Variable
+from nniannot.transformer.records import Annotation, FunctionChoice, MutableLayers, Place, Variable
 from nniannot.transformer.source import Source
 
 
@@ -14,9 +14,9 @@ class SpaceBuilder:
 
     def __init__(self) -> None:
         self.space: dict[str, Any] = {}
-        self.places: dict[str, tuple[str, Loc]] = {}
+        self.places: dict[str, tuple[str, Place]] = {}
 
-    def add(self, key: str, spec: dict[str, Any], path: str, loc: Loc, named: bool) -> str | None:
+    def add(self, key: str, spec: dict[str, Any], path: str, loc: Place, named: bool) -> str | None:
         """Record one parameter; returns an error message if it clashes with an earlier one."""
         old = self.space.get(key)
         if old is None:
@@ -47,7 +47,7 @@ def add_annotation(builder: SpaceBuilder, source: Source, annotation: Annotation
     """Add one valid annotation's parameters; the clashes found, as diagnostics."""
     out = []
     record = annotation.record
-    entries: list[tuple[str, dict[str, Any], Loc, bool]] = []
+    entries: list[tuple[str, dict[str, Any], Place, bool]] = []
     if isinstance(record, Variable):
         entries = [(s.key, s.spec(), s.loc, s.named) for s in record.sampler.walk()]
     elif isinstance(record, (FunctionChoice, MutableLayers)):
