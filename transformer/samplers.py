@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+from functools import lru_cache
 
 from nniannot.space_rules import bounds_problem
 from nniannot.transformer import render
@@ -149,7 +150,15 @@ def trial_expr(sampler: Sampler) -> str:
     key = render.literal(sampler.key)
     if sampler.kind != "choice":
         return f"_nni_annot.{sampler.kind}({key})"
-    return choice_chain("choice", key, [(o.label, o.code) for o in sampler.options])
+    if any(o.nested is not None for o in sampler.options):
+        return choice_chain("choice", key, [(o.label, o.code) for o in sampler.options])
+    return key.join(_chain_around_key(sampler.options))
+
+
+@lru_cache(maxsize=1024)
+def _chain_around_key(options: tuple[Option, ...]) -> list[str]:
+    """The choice chain of these options cut where its key goes (a NUL, which no source text holds)."""
+    return choice_chain("choice", "\0", [(o.label, o.code) for o in options]).split("\0")
 
 
 def choice_chain(function: str, key: str, options: list[tuple[object, str]]) -> str:
