@@ -8,7 +8,8 @@ real subprocess (process start included). Targets: ss_gen < 0.3 s on ~300 lines,
 times ``ss_gen``, ``expand`` and ``run --max-trials 1`` up to the first trial's start (the ``started`` line)
 on each; target < 3 s each (``--huge 60``: a run not started after 60 s shows ``inf``). ``--compare DIR``
 runs every command also with the package of another checkout (``PYTHONPATH=DIR``), side by side, e.g.
-the main branch before a change.
+the main branch before a change; the two take turns run by run, so that the machine speeding up or slowing
+down during the benchmark moves both columns alike.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 BLOCK = '''\
@@ -88,9 +91,10 @@ def environ(tree: str | None) -> dict[str, str] | None:
     return None if tree is None else {**os.environ, "PYTHONPATH": tree}
 
 
-def timed(command: list[str], runs: int, tree: str | None = None) -> float:
+def timed(command: list[str], trees: list[str | None]) -> list[float]:
+    """Wall seconds of one run of ``command`` with each checkout's package, in turn."""
     times = []
-    for _ in range(runs):
+    for tree in trees:
         start = time.perf_counter()
         done = subprocess.run(
             command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=environ(tree)
@@ -98,11 +102,12 @@ def timed(command: list[str], runs: int, tree: str | None = None) -> float:
         times.append(time.perf_counter() - start)
         if done.returncode != 0:
             raise SystemExit(f"{command} failed:\n{done.stderr}")
-    return statistics.median(times)
+    return times
 
 
 def first_trial(script: Path, home: Path, tree: str | None, limit: float) -> float:
     """Seconds from ``nni-annot run`` to its first trial's ``started`` line (inf past ``limit``)."""
+    shutil.rmtree(home, ignore_errors=True)
     command = [*cli(), "run", str(script), "--tuner", "random", "--max-trials", "1", "--plain"]
     command += ["--home", str(home)]
     start = time.perf_counter()
@@ -123,8 +128,22 @@ def first_trial(script: Path, home: Path, tree: str | None, limit: float) -> flo
     return seen if seen <= limit else math.inf
 
 
-def huge_rows(tmp: Path, runs: int, tree: str | None, limit: float) -> list[tuple[str, float]]:
-    rows = []
+Row = tuple[str, list[float]]
+
+
+def median_row(name: str, runs: int, once: Callable[[], list[float]]) -> Row:
+    """The median per checkout of ``runs`` rounds; each round runs every checkout once, so that a change
+    in the machine's speed during the benchmark reaches every column alike."""
+    rounds = [once() for _ in range(runs)]
+    return name, [statistics.median(column) for column in zip(*rounds)]
+
+
+def first_trials(script: Path, home: Path, trees: list[str | None], limit: float) -> list[float]:
+    return [first_trial(script, home, tree, limit) for tree in trees]
+
+
+def huge_rows(tmp: Path, runs: int, trees: list[str | None], limit: float) -> list[Row]:
+    rows: list[Row] = []
     for label, text in (
         ("100,000-line generator", make_script(100_000)),
         ("60,000 annotations, one block", make_block(60_000)),
@@ -132,28 +151,26 @@ def huge_rows(tmp: Path, runs: int, tree: str | None, limit: float) -> list[tupl
         path = tmp / f"huge_{len(rows)}.py"
         path.write_text(text)
         for command in ("ss_gen", "expand"):
-            rows.append((f"{command} ({label})", timed([*cli(), command, str(path)], runs, tree)))
-        starts = []
-        for i in range(runs):
-            starts.append(first_trial(path, tmp / f"home{len(rows)}_{i}", tree, limit))
-            if starts[-1] == math.inf:
-                break  # past the limit once is enough to know
-        rows.append((f"run: first trial started ({label})", statistics.median(starts)))
+            once = partial(timed, [*cli(), command, str(path)], trees)
+            rows.append(median_row(f"{command} ({label})", runs, once))
+        once = partial(first_trials, path, tmp / f"home{len(rows)}", trees, limit)
+        rows.append(median_row(f"run: first trial started ({label})", runs, once))
     return rows
 
 
-def measure(tmp: Path, runs: int, huge: float, tree: str | None) -> list[tuple[str, float]]:
+def measure(tmp: Path, runs: int, huge: float, trees: list[str | None]) -> list[Row]:
     rows = []
     for lines in (300, 10_000):
         path = tmp / f"train_{lines}.py"
         path.write_text(make_script(lines))
         actual = path.read_text().count("\n")
-        rows.append((f"nni-annot ss_gen ({actual} lines)", timed([*cli(), "ss_gen", str(path)], runs, tree)))
+        once = partial(timed, [*cli(), "ss_gen", str(path)], trees)
+        rows.append(median_row(f"nni-annot ss_gen ({actual} lines)", runs, once))
     if huge:
-        rows.extend(huge_rows(tmp, runs, tree, huge))
-    rows.append(('python -c "pass"', timed([sys.executable, "-c", "pass"], runs, tree)))
-    command = [sys.executable, "-c", "import nniannot"]
-    rows.append(('python -c "import nniannot"', timed(command, runs, tree)))
+        rows.extend(huge_rows(tmp, runs, trees, huge))
+    rows.append(median_row('python -c "pass"', runs, partial(timed, [sys.executable, "-c", "pass"], trees)))
+    once = partial(timed, [sys.executable, "-c", "import nniannot"], trees)
+    rows.append(median_row('python -c "import nniannot"', runs, once))
     return rows
 
 
@@ -171,14 +188,12 @@ def main() -> None:
     args = parser.parse_args()
     here = str(Path(__file__).resolve().parent.parent)
     trees = [(args.compare, "compared"), (here, "this checkout")] if args.compare else [(None, "installed")]
-    columns = []
     with tempfile.TemporaryDirectory() as tmp:
-        for tree, _ in trees:
-            columns.append(measure(Path(tmp), args.runs, args.huge, tree))
-    print(f"python {' '.join(sys.argv)}   (median wall seconds, {args.runs} runs each)")
+        rows = measure(Path(tmp), args.runs, args.huge, [tree for tree, _ in trees])
+    print(f"python {' '.join(sys.argv)}   (median wall seconds, {args.runs} runs each, checkouts in turn)")
     print(f"{'command':<58}" + "".join(f" {name:>15}" for _, name in trees))
-    for i, (name, _) in enumerate(columns[0]):
-        print(f"{name:<58}" + "".join(f" {col[i][1]:>15.3f}" for col in columns))
+    for name, values in rows:
+        print(f"{name:<58}" + "".join(f" {value:>15.3f}" for value in values))
 
 
 if __name__ == "__main__":
