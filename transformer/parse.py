@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import keyword
 import re
 from collections.abc import Iterator
 
@@ -44,9 +45,89 @@ def parse_all(sites: list[Site], chunk: int = 256) -> Iterator[tuple[ast.stmt, i
     lines. Otherwise (any error, ``;``, an unclosed bracket, a ``\r`` that counts lines differently) every
     entry of that chunk is None and each of its sites is parsed alone, with its exact error. Entries are
     yielded in site order, and a chunk is parsed only when its first entry is asked for.
+
+    Texts that differ only in the identifier they end with, ``name=<identifier>)``, are parsed once: the
+    others get the first one's tree with a name node of their own (see :class:`_Named`).
     """
+    named: dict[str, _Named | None] = {}
     for begin in range(0, len(sites), chunk):
-        yield from _parse_chunk(sites[begin : begin + chunk])
+        part = sites[begin : begin + chunk]
+        out = [_named_call(site, named) for site in part]
+        rest = [i for i, entry in enumerate(out) if entry is None]
+        if rest:
+            for i, entry in zip(rest, _parse_chunk([part[i] for i in rest])):
+                out[i] = entry
+        yield from out
+
+
+# One line ending in `name=<identifier>)`; what comes before the identifier is the prefix.
+_ENDS_NAMED = re.compile(r"([^\n]*\bname\s*=\s*)([A-Za-z_][A-Za-z0-9_]*)\)\Z")
+
+
+class _Named:
+    """The tree of a one-line call ending in ``name=<identifier>)``, for every identifier at once.
+
+    The tokens of ``prefix + identifier + ")"`` are the same for every identifier that is not a keyword
+    but for the name token itself, so the trees are the same but for the name node and the end of the
+    nodes around it. The prefix's own nodes are shared (nothing changes a tree once parsed).
+    """
+
+    def __init__(self, call: ast.Call, prefix: str) -> None:
+        self.func = call.func
+        self.args = call.args
+        self.keywords = call.keywords[:-1]
+        self.keyword_col = call.keywords[-1].col_offset
+        self.col = len(prefix)
+
+    def tree(self, identifier: str) -> ast.Expr:
+        end = self.col + len(identifier)
+        place = {"lineno": 1, "end_lineno": 1}
+        name = ast.Name(identifier, ast.Load(), col_offset=self.col, end_col_offset=end, **place)
+        given = ast.keyword("name", name, col_offset=self.keyword_col, end_col_offset=end, **place)
+        call = ast.Call(
+            self.func, self.args, [*self.keywords, given], col_offset=0, end_col_offset=end + 1, **place
+        )
+        return ast.Expr(call, col_offset=0, end_col_offset=end + 1, **place)
+
+
+def _named_call(site: Site, named: dict[str, _Named | None]) -> tuple[ast.stmt, int] | None:
+    """The site's statement from the tree of an earlier text with the same prefix, or None."""
+    text = site.text[site.text.index("@") + 1 :]
+    match = _ENDS_NAMED.match(text)
+    if match is None or not text.isascii() or keyword.iskeyword(match.group(2)):
+        return None
+    prefix, identifier = match.groups()
+    if prefix in named:
+        found = named[prefix]
+        return None if found is None else (found.tree(identifier), 0)
+    stmt = _alone(text, prefix, identifier)
+    if stmt is None or type(stmt.value) is not ast.Call:
+        named[prefix] = None
+        return None
+    named[prefix] = _Named(stmt.value, prefix)
+    return stmt, 0
+
+
+def _alone(text: str, prefix: str, identifier: str) -> ast.Expr | None:
+    """The text parsed alone, if it is the one call on one line that ends ``name=<identifier>)``."""
+    try:
+        body = ast.parse(text).body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    if len(body) != 1 or type(body[0]) is not ast.Expr or type(body[0].value) is not ast.Call:
+        return None
+    call = body[0].value
+    last = call.keywords[-1] if call.keywords else None
+    if (
+        last is None
+        or last.arg != "name"
+        or type(last.value) is not ast.Name
+        or last.value.id != identifier
+        or (last.value.lineno, last.value.col_offset) != (1, len(prefix))
+        or (call.lineno, call.col_offset, call.end_lineno, call.end_col_offset) != (1, 0, 1, len(text))
+    ):
+        return None
+    return body[0]
 
 
 def _parse_chunk(sites: list[Site]) -> list[tuple[ast.stmt, int] | None]:

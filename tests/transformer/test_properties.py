@@ -100,8 +100,8 @@ def test_look_alike_strings_anywhere_never_raise_and_leave_the_code_alone(pieces
 
 # Annotation texts that parse together (as statements or as the items of one tuple) and texts where doing so
 # would read them differently from parsing each alone (a comment that would swallow the separator, two lines
-# that brackets would join into one call, a trailing comma); and valid calls with errors, which must be located
-# the same.
+# that brackets would join into one call, a trailing comma); texts that differ only in their final `name=`; and
+# valid calls with errors, which must be located the same.
 _TEXTS = st.sampled_from(
     [
         "variable(nni.choice(1, 2, 3), name=v{i})",
@@ -124,6 +124,11 @@ _TEXTS = st.sampled_from(
         "variable(nni.choise(1, 2), name=v{i})",
         "variable(nni.choice(1,\n    nni.uniform(2, 1)), name=v{i})",
         "variable(nni.choice(1, 2), name=w{i})",
+        "variable(nni.choice(1, 2), size=3, name=v{i})",
+        "variable(nni.choice(1, 2), name =  v{i})",
+        "variable(nni.choice(1, 2), name=None)",
+        "variable(nni.choice(1, 2), name=v0, name=v{i})",
+        "report_final_result(name=v{i})",
     ]
 )
 
@@ -156,3 +161,30 @@ def test_annotations_parsed_together_give_what_each_parsed_alone_gives(texts: li
         assert result.code == each.code
         assert json.dumps(result.search_space) == json.dumps(each.search_space)
         assert [d.format() for d in result.diagnostics] == [d.format() for d in each.diagnostics]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(_TEXTS, min_size=1, max_size=30),
+    st.lists(st.sampled_from(["a", "b_2", "_", "match", "Zeta9"]), min_size=30, max_size=30),
+)
+def test_each_annotation_tree_parsed_together_is_the_tree_of_its_text_alone(
+    texts: list[str], names: list[str]
+) -> None:
+    """Node for node, positions included (counted from the text's own first line)."""
+    import ast
+    import copy
+
+    from nniannot.transformer import locate, parse
+
+    bodies = [text.format(i=name) for text, name in zip(texts, names) if not text.endswith("\\")]
+    source = "".join(f"'''@nni.{body}'''\nx = 1\n" for body in bodies)
+    sites, _ = locate.find(ast.parse(source))
+    for body, entry in zip(bodies, parse.parse_all(sites, chunk=4)):
+        if entry is None:
+            continue
+        stmt, base = copy.deepcopy(entry[0]), entry[1]
+        ast.increment_lineno(stmt, -base)
+        assert ast.dump(stmt, include_attributes=True) == ast.dump(
+            ast.parse(f"nni.{body}").body[0], include_attributes=True
+        )
