@@ -96,9 +96,11 @@ def timed(command: list[str], trees: list[str | None]) -> list[float]:
     times = []
     for tree in trees:
         start = time.perf_counter()
+        # Not from this folder: `python -c` imports from the working directory, ahead of PYTHONPATH.
         done = subprocess.run(
-            command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=environ(tree)
-        )
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=environ(tree),
+            cwd=tempfile.gettempdir(),
+        )  # fmt: skip
         times.append(time.perf_counter() - start)
         if done.returncode != 0:
             raise SystemExit(f"{command} failed:\n{done.stderr}")
