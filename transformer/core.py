@@ -93,8 +93,8 @@ def _collector_paused(size: int) -> Iterator[None]:
     Parsing allocates one object per node and creates no cycles; on a file of 100,000 lines the
     collector would otherwise walk the growing tree again and again (a quarter of the time). For a file
     of ``_BIG`` characters or more, what the analysis leaves alive is then frozen (``gc.freeze``): the
-    collections after it would otherwise walk every node of the tree up to three times (0.5-0.9 s each
-    for 60,000 annotations) only to find nothing to free. Frozen objects are still freed by reference
+    collections after it would otherwise walk every node of the tree up to three times (each walk a
+    sizeable part of the analysis at 60,000 annotations) only to find nothing to free. Frozen objects are still freed by reference
     counting when dropped; garbage cycles made before are collected first, so none of them is frozen.
     """
     was_enabled = gc.isenabled()

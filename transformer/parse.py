@@ -39,7 +39,8 @@ def parse_all(sites: list[Site], chunk: int = 256) -> Iterator[tuple[ast.stmt, i
     """The statement of each site's annotation text and its line base, parsed a chunk of texts at a time.
 
     One parse of many texts costs a third of one parse per text; chunks keep the parser's working memory
-    small (one parse of 60,000 texts peaked at half a gigabyte and took longer than 235 chunks of 256).
+    small (one parse of 60,000 texts took more memory than the rest of the analysis, and longer than
+    parsing them 256 at a time).
     A chunk's entries are used only when they provably equal what parsing each text alone gives: every
     text is exactly one statement, starting on the text's own first line and ending within its own
     lines. Otherwise (any error, ``;``, an unclosed bracket, a ``\r`` that counts lines differently) every

@@ -38,7 +38,7 @@ def _write_text(path: str, text: str, protected: list[Path]) -> None:
 def space_text(space: dict[str, Any]) -> str:
     """``json.dumps(space, indent=2)`` and a newline, the same text made faster.
 
-    With ``indent`` the json module encodes in Python, not C, which took a second for 60,000 keys. Here
+    With ``indent`` the json module encodes in Python, not C, which is slow for 60,000 keys. Here
     each key and the compact form of each value are encoded in C; a value is indented (by json itself)
     only the first time its compact form is met, which spaces repeat a lot (``choice(1, 2, 3)``).
     """
