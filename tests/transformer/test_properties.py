@@ -129,6 +129,7 @@ _TEXTS = st.sampled_from(
         "variable(nni.choice(1, 2), name=None)",
         "variable(nni.choice(1, 2), name=v0, name=v{i})",
         "report_final_result(name=v{i})",
+        "variable(nni.choice(1, 2, 3), name={i})",
     ]
 )
 
