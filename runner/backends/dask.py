@@ -101,6 +101,11 @@ class DaskBackend(Backend):
         self._fatal: str | None = None
         self._gpus_checked = False
         self.client.subscribe_topic(self.topic, self._on_message)
+        # One finished task of the trials' task group, held while the backend runs. Without it the
+        # scheduler forgets the group each time the cluster goes idle between trials and makes a new one
+        # for the next trial, with a new default span; its span records keep every such group and span
+        # for its dashboard, so over a long run the scheduler's memory grew with every idle moment.
+        self._anchor = self.client.submit(int, key=f"{self.topic}-anchor", pure=False)
 
     # submitting --------------------------------------------------------------------------------------
 
@@ -321,8 +326,9 @@ class DaskBackend(Backend):
 
     def _disconnect(self) -> None:
         try:
+            self._anchor.release()
             self.client.unsubscribe_topic(self.topic)
-        except Exception:  # the scheduler is gone: nothing to unsubscribe from
+        except Exception:  # the scheduler is gone: nothing to release or unsubscribe from
             pass
         if self._owns_client:
             self.client.close()

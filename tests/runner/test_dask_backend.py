@@ -136,6 +136,28 @@ def test_shared_file_system_runs_in_place(tmp_path, dask_client):
     assert (tmp_path / "trials" / "t2" / "stderr").read_text() == "to stderr\n"
 
 
+def _scheduler_records(dask_scheduler):
+    """What the scheduler keeps for good about task groups: its spans and the groups they hold."""
+    spans = dask_scheduler.extensions["spans"].spans
+    return len(spans), sum(len(span.groups) for span in spans.values())
+
+
+def test_trials_one_at_a_time_leave_the_scheduler_nothing_new_to_keep(tmp_path, dask_client):
+    """Between two trials the cluster is idle; a forgotten task group would come back as a new one, with a
+    new span, and the scheduler keeps every span with its groups (30 trials in turn left 26 of each)."""
+    from nniannot.runner.backends.dask import DaskBackend
+
+    project = _project(tmp_path)
+    kept = []
+    with DaskBackend(client=dask_client, shared_fs=True) as backend:
+        for i in range(4):
+            backend.submit(_spec(tmp_path, project, f"one{i}"))
+            _until(backend, _finished(f"one{i}"))
+            wait_for(lambda i=i: f"{backend.topic}-trial-one{i}-1" not in dask_client.who_has())
+            kept.append(dask_client.run_on_scheduler(_scheduler_records))
+    assert kept[1] == kept[-1], kept
+
+
 # What a warm start must not change: name, argv, cwd, sys.path[0], output and exit code; and what it does.
 IMPORTS_YAML = """
     import sys
