@@ -34,9 +34,9 @@ class Loc(NamedTuple):
 
 
 class LaterLoc:
-    """A :class:`Loc` worked out when first read. Most places are never read: a record's place is only
-    shown when something about it is wrong, and mapping a place back into the file is a fifth of the cost
-    of an annotation that is right."""
+    """A :class:`Loc` worked out when first read. Most places are never read: a record's place is shown
+    only when something about it is wrong, and mapping a place back into the file is a measurable part of
+    the cost of an annotation that is right."""
 
     __slots__ = ("_find", "_loc")
 
