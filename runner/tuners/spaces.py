@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from collections.abc import Iterator, Mapping
@@ -44,8 +45,13 @@ def _normal(value: Any) -> Any:
 
 
 def config_key(params: Mapping[str, Any]) -> str:
-    """A string equal for equal configurations (``3`` and ``3.0`` compare equal, key order is ignored)."""
-    return json.dumps(_normal(params), sort_keys=True)
+    """A string equal for equal configurations (``3`` and ``3.0`` compare equal, key order is ignored).
+
+    A digest of the configuration's normal JSON, so that it stays 32 characters however many parameters
+    there are: tuners keep one per trial, and the JSON of 60,000 parameters is megabytes long.
+    """
+    text = json.dumps(_normal(params), sort_keys=True)
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
 def _single(param: Param) -> NumCodec:
