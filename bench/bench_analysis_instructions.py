@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_ss_gen import make_block, make_script
+from bench_ss_gen import checkouts, make_block, make_script, print_table
 
 ANALYSE = (
     "import sys\n"
@@ -46,29 +46,21 @@ def main() -> None:
     parser.add_argument("--annotations", type=int, default=6000)
     parser.add_argument("--compare", metavar="DIR", help="also count with the package of this checkout")
     args = parser.parse_args()
-    here = str(Path(__file__).resolve().parent.parent)
-    trees = (
-        [(args.compare, "compared"), (here, "this checkout")] if args.compare else [(here, "this checkout")]
-    )
+    trees = checkouts(args.compare, str(Path(__file__).resolve().parent.parent), "this checkout")
     with tempfile.TemporaryDirectory() as tmp:
         block = Path(tmp) / "block.py"
         block.write_text(make_block(args.annotations))
         lines = Path(tmp) / "generator.py"
         lines.write_text(make_script(args.annotations * 5))
-        rows: list[tuple[str, list[float]]] = [
-            ("base: python + import", []),
-            ("block: net", []),
-            ("generator: net", []),
-        ]
+        columns = []
         for tree, _ in trees:
             base = instructions([], tree, Path(tmp) / "cg.base")
-            rows[0][1].append(base)
-            rows[1][1].append(instructions([str(block)], tree, Path(tmp) / "cg.block") - base)
-            rows[2][1].append(instructions([str(lines)], tree, Path(tmp) / "cg.lines") - base)
-    print(f"python {' '.join(sys.argv)}   (instructions, 10^9; {args.annotations} annotations in the block)")
-    print(f"{'':<28}" + "".join(f" {name:>15}" for _, name in trees))
-    for name, values in rows:
-        print(f"{name:<28}" + "".join(f" {value / 1e9:>15.3f}" for value in values))
+            nets = [instructions([str(path)], tree, Path(tmp) / "cg.file") - base for path in (block, lines)]
+            columns.append([base, *nets])
+    names = ["base: python + import", "block: net", "generator: net"]
+    rows = [(name, [float(column[i]) for column in columns]) for i, name in enumerate(names)]
+    what = f"instructions, 10^9; {args.annotations} annotations in the block"
+    print_table(what, "", [name for _, name in trees], rows, 28, 1e9)
 
 
 if __name__ == "__main__":

@@ -188,14 +188,28 @@ def main() -> None:
     )
     parser.add_argument("--compare", metavar="DIR", help="also run the package of this checkout")
     args = parser.parse_args()
-    here = str(Path(__file__).resolve().parent.parent)
-    trees = [(args.compare, "compared"), (here, "this checkout")] if args.compare else [(None, "installed")]
+    trees = checkouts(args.compare, None, "installed")
     with tempfile.TemporaryDirectory() as tmp:
         rows = measure(Path(tmp), args.runs, args.huge, [tree for tree, _ in trees])
-    print(f"python {' '.join(sys.argv)}   (median wall seconds, {args.runs} runs each, checkouts in turn)")
-    print(f"{'command':<58}" + "".join(f" {name:>15}" for _, name in trees))
+    what = f"median wall seconds, {args.runs} runs each, checkouts in turn"
+    print_table(what, "command", [name for _, name in trees], rows, 58)
+
+
+def checkouts(compare: str | None, alone: str | None, name: str) -> list[tuple[str | None, str]]:
+    """The package trees a benchmark runs, with their column names: ``compare`` and this checkout, or
+    ``alone`` (None: the installed package) by itself."""
+    here = str(Path(__file__).resolve().parent.parent)
+    return [(compare, "compared"), (here, "this checkout")] if compare else [(alone, name)]
+
+
+def print_table(
+    what: str, first: str, columns: list[str], rows: list[Row], width: int, scale: float = 1
+) -> None:
+    """The command line, then one row per measurement with a column per checkout (values / ``scale``)."""
+    print(f"python {' '.join(sys.argv)}   ({what})")
+    print(f"{first:<{width}}" + "".join(f" {name:>15}" for name in columns))
     for name, values in rows:
-        print(f"{name:<58}" + "".join(f" {value:>15.3f}" for value in values))
+        print(f"{name:<{width}}" + "".join(f" {value / scale:>15.3f}" for value in values))
 
 
 if __name__ == "__main__":

@@ -52,11 +52,11 @@ def parse_all(sites: list[Site], chunk: int = 256) -> Iterator[tuple[ast.stmt, i
     """
     named: dict[str, _Named | None] = {}
     for begin in range(0, len(sites), chunk):
-        part = sites[begin : begin + chunk]
-        out = [_named_call(site, named) for site in part]
+        texts = [site.text[site.text.index("@") + 1 :] for site in sites[begin : begin + chunk]]
+        out = [_named_call(text, named) for text in texts]
         rest = [i for i, entry in enumerate(out) if entry is None]
         if rest:
-            for i, entry in zip(rest, _parse_chunk([part[i] for i in rest])):
+            for i, entry in zip(rest, _parse_chunk([texts[i] for i in rest])):
                 out[i] = entry
         yield from out
 
@@ -91,9 +91,9 @@ class _Named:
         return ast.Expr(call, col_offset=0, end_col_offset=end + 1, **place)
 
 
-def _named_call(site: Site, named: dict[str, _Named | None]) -> tuple[ast.stmt, int] | None:
-    """The site's statement from the tree of an earlier text with the same prefix, or None."""
-    text = site.text[site.text.index("@") + 1 :]
+def _named_call(text: str, named: dict[str, _Named | None]) -> tuple[ast.stmt, int] | None:
+    """The statement of an annotation text (after its ``@``) from the tree of an earlier text with the
+    same prefix, or None."""
     match = _ENDS_NAMED.match(text)
     if match is None or not text.isascii() or keyword.iskeyword(match.group(2)):
         return None
@@ -131,10 +131,9 @@ def _alone(text: str, prefix: str, identifier: str) -> ast.Expr | None:
     return body[0]
 
 
-def _parse_chunk(sites: list[Site]) -> list[tuple[ast.stmt, int] | None]:
-    texts = [site.text[site.text.index("@") + 1 :] for site in sites]
+def _parse_chunk(texts: list[str]) -> list[tuple[ast.stmt, int] | None]:
     if len(texts) < 2 or any("\r" in text or "\0" in text for text in texts):
-        return [None] * len(sites)
+        return [None] * len(texts)
     if not any("\n" in text for text in texts):
         calls = _parse_one_line_calls(texts)
         if calls is not None:
