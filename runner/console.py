@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import time
+from itertools import islice
 from typing import Any, TextIO
 
 from nniannot.runner.listener import Listener, Progress
@@ -24,9 +25,19 @@ def format_value(value: Any) -> str:
     return str(value)
 
 
-def format_params(params: dict[str, Any], names: dict[str, str]) -> str:
-    """``lr=0.01, hidden=64`` with short parameter names where they are unambiguous."""
-    return ", ".join(f"{names.get(k, k)}={format_value(v)}" for k, v in params.items())
+# How many parameters a one-line listing shows (the rest are counted): a trial of a search space with
+# thousands of parameters would otherwise print a line of megabytes. `nni-annot show EXP TRIAL` shows them all.
+SHOWN_PARAMS = 32
+
+
+def format_params(params: dict[str, Any], names: dict[str, str], limit: int | None = None) -> str:
+    """``lr=0.01, hidden=64`` with short parameter names where they are unambiguous; past ``limit``
+    parameters, the rest are counted (``..., and 10 more``)."""
+    items = params.items() if limit is None or len(params) <= limit else islice(params.items(), limit)
+    text = ", ".join(f"{names.get(k, k)}={format_value(v)}" for k, v in items)
+    if limit is not None and len(params) > limit:
+        text += f", and {len(params) - limit:,} more"
+    return text
 
 
 def format_duration(seconds: float | None) -> str:
@@ -57,7 +68,7 @@ class PlainConsole(Listener):
 
     def trial_started(self, trial_id: str, seq: int, params: dict[str, Any]) -> None:
         self.seq[trial_id] = seq
-        self.write(f"trial #{seq} {trial_id} started: {format_params(params, self.names)}")
+        self.write(f"trial #{seq} {trial_id} started: {format_params(params, self.names, SHOWN_PARAMS)}")
 
     def trial_finished(self, trial_id: str, status: str, value: float | None, message: str | None) -> None:
         text = f"trial #{self.seq.get(trial_id, '?')} {trial_id} {status}"
@@ -141,7 +152,7 @@ def summary(
         lines.append(
             f"  best {exp.optimize_mode[:3]}imum: {format_value(exp.best_value)} (trial {exp.best_trial_id})"
         )
-        lines.append(f"  best parameters: {format_params(exp.best_params or {}, names)}")
+        lines.append(f"  best parameters: {format_params(exp.best_params or {}, names, SHOWN_PARAMS)}")
     elif exp.counts.get(SUCCEEDED, 0) == 0 and any(exp.counts.get(s, 0) for s in FINISHED_STATUSES):
         lines.append("  no trial reported a usable final result; see `nni-annot show` for messages")
     home = f" --home {home_option}" if home_option else ""

@@ -8,7 +8,7 @@ import time
 from typing import Any
 
 from nniannot.errors import ConfigError, RunnerStillRunning
-from nniannot.runner.console import format_duration, format_params, format_value, summary
+from nniannot.runner.console import SHOWN_PARAMS, format_duration, format_params, format_value, summary
 from nniannot.runner.home import Home
 from nniannot.runner.paretoset import (
     ParetoSet,
@@ -79,7 +79,7 @@ def _trial_line(t: Any, mark: str, names: dict[str, str], values: str = "") -> s
     """One trial of ``show``: seq, id, status, ``mark`` (its value or Pareto rank), duration, ``values`` (its
     objectives'), parameters, and why it ended as it did."""
     text = f"  #{t.seq:<4} {t.id}  {t.status:<13} {mark}  {format_duration(t.duration):>7}  {values}"
-    text += format_params(t.params, names)
+    text += format_params(t.params, names, SHOWN_PARAMS)
     reason = trial_reason(t)
     return f"{text}  [{reason}]" if reason else text
 
@@ -116,7 +116,9 @@ def pareto_text(reader: StoreReader, exp_id: str) -> str:
              f"({', '.join(o.text() for o in objectives.objectives)})"]  # fmt: skip
     for r in members:
         values = values_text(objectives, r.values)
-        lines.append(f"  #{r.trial.seq:<4} {r.trial.id}  {values}  {format_params(r.trial.params, names)}")
+        lines.append(
+            f"  #{r.trial.seq:<4} {r.trial.id}  {values}  {format_params(r.trial.params, names, SHOWN_PARAMS)}"
+        )
     if pareto.hypervolume is not None:
         lines.append(f"hypervolume: {pareto.hypervolume:.6g} against the {pareto.reference_text()}")
     return "\n".join(lines)

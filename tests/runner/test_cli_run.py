@@ -295,3 +295,22 @@ def test_tuner_named_on_the_command_line_drops_the_config_s_tuner_args(tmp_path,
     result = cli("run", "--config", config, "--tuner", "random", "--plain")
     assert result.exit_code == 0, result.output
     assert "replaces the config's evolution" in result.output and "population_size" in result.output
+
+
+def test_a_big_search_space_is_listed_in_part_on_one_line_and_whole_in_the_trial_report(tmp_path, cli, home):
+    """40 parameters: the run's started and summary lines and `show` list 32 and count the rest;
+    `nni-annot show EXP TRIAL` lists every one."""
+    body = "".join(f"'''@nni.variable(nni.choice({i}, {i}), name=p{i})'''\np{i} = 0\n" for i in range(40))
+    script = write(tmp_path / "wide.py", body + "'''@nni.report_final_result(p39)'''\n")
+    result = cli("run", script, "--tuner", "random", "--max-trials", "1", "--plain")
+    assert result.exit_code == 0, result.output
+    exp_id = _exp_id(result.output)
+    started = next(line for line in result.output.splitlines() if " started: " in line)
+    assert started.endswith("p31=31, and 8 more") and "p32=" not in started
+    best = next(line for line in result.output.splitlines() if "best parameters:" in line)
+    assert best.endswith("p31=31, and 8 more")
+    shown = cli("show", exp_id)
+    assert shown.exit_code == 0 and "p31=31, and 8 more" in shown.output and "p32=" not in shown.output
+    report = cli("show", exp_id, "0")
+    assert report.exit_code == 0, report.output
+    assert "p32=32" in report.output and "p39=39" in report.output and "more" not in report.output
